@@ -1,0 +1,217 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { httpUrl, ServiceAddress } from "../configs/service-address";
+import { ResourceSettings } from "../configs/settings";
+
+type ContainerSecurityContext = k8s.types.input.core.v1.SecurityContext;
+type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
+
+/** Annotation on every ConfigMap naming the folder of `render` output its files go to. */
+export const RENDER_DIR_ANNOTATION = "observability.pulumi.com/render-dir";
+
+export function labels(name: string, component: string): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": name,
+    "app.kubernetes.io/instance": name,
+    "app.kubernetes.io/component": component,
+    "app.kubernetes.io/part-of": "observability",
+    "app.kubernetes.io/managed-by": "pulumi",
+  };
+}
+
+/** The labels a selector matches on: stable for the life of the workload, so never the version. */
+export function selectorLabels(name: string): Record<string, string> {
+  return { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": name };
+}
+
+/**
+ * The pod-level half of the "restricted" Pod Security Standard. Images that name their user
+ * (`USER nobody`) need the numeric id here: the kubelet cannot prove a name is non-root.
+ */
+export function restrictedPodSecurity(uid: number): PodSecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: uid,
+    fsGroup: uid,
+    fsGroupChangePolicy: "OnRootMismatch",
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+export function restrictedContainerSecurity(): ContainerSecurityContext {
+  return {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ["ALL"] },
+  };
+}
+
+export function containerResources(resources: ResourceSettings): k8s.types.input.core.v1.ResourceRequirements {
+  return {
+    requests: { cpu: resources.cpu, memory: resources.memory },
+    limits: { memory: resources.memoryLimit },
+  };
+}
+
+/** Liveness and readiness on the upstream health endpoints. */
+export function httpProbes(livenessPath: string, readinessPath: string, port: string | number) {
+  return {
+    livenessProbe: { httpGet: { path: livenessPath, port }, initialDelaySeconds: 30, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4 },
+    readinessProbe: { httpGet: { path: readinessPath, port }, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+  };
+}
+
+export interface CommonArgs {
+  /** Namespace every object goes to. */
+  namespace: pulumi.Input<string>;
+}
+
+export function persistentVolumeClaim(
+  name: string,
+  args: { namespace: pulumi.Input<string>; storageGi: number; storageClass?: string; labels: Record<string, string> },
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.PersistentVolumeClaim {
+  return new k8s.core.v1.PersistentVolumeClaim(
+    `${name}-data`,
+    {
+      metadata: { name: `${name}-data`, namespace: args.namespace, labels: args.labels },
+      spec: {
+        accessModes: ["ReadWriteOnce"],
+        storageClassName: args.storageClass,
+        resources: { requests: { storage: `${args.storageGi}Gi` } },
+      },
+    },
+    opts,
+  );
+}
+
+/**
+ * A ConfigMap of generated files. `reloadable` ones keep a stable name (the process re-reads
+ * them in place); the others are auto-named and immutable, so a change creates a new one and
+ * rolls the pods that mount it.
+ */
+export function configFiles(
+  logicalName: string,
+  args: {
+    namespace: pulumi.Input<string>;
+    labels: Record<string, string>;
+    data: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    renderDir: string;
+    stableName?: string;
+  },
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.ConfigMap {
+  return new k8s.core.v1.ConfigMap(
+    logicalName,
+    {
+      metadata: {
+        ...(args.stableName ? { name: args.stableName } : {}),
+        namespace: args.namespace,
+        labels: args.labels,
+        annotations: { [RENDER_DIR_ANNOTATION]: args.renderDir },
+      },
+      ...(args.stableName ? {} : { immutable: true }),
+      data: args.data,
+    },
+    opts,
+  );
+}
+
+/** A Secret of files, auto-named and immutable for the same reason as configFiles. */
+export function secretFiles(
+  logicalName: string,
+  args: { namespace: pulumi.Input<string>; labels: Record<string, string>; stringData: Record<string, pulumi.Input<string>> },
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret {
+  return new k8s.core.v1.Secret(
+    logicalName,
+    {
+      metadata: { namespace: args.namespace, labels: args.labels },
+      type: "Opaque",
+      immutable: true,
+      stringData: args.stringData,
+    },
+    opts,
+  );
+}
+
+export interface ServicePort {
+  name: string;
+  port: number;
+  protocol?: "TCP" | "UDP";
+}
+
+/** A ClusterIP Service; the returned address is what other services and Prometheus use. */
+export function clusterService(
+  name: string,
+  args: { namespace: pulumi.Input<string>; labels: Record<string, string>; ports: ServicePort[] },
+  opts: pulumi.CustomResourceOptions,
+): { service: k8s.core.v1.Service; address: pulumi.Output<ServiceAddress> } {
+  const service = new k8s.core.v1.Service(
+    name,
+    {
+      metadata: { name, namespace: args.namespace, labels: args.labels },
+      spec: {
+        type: "ClusterIP",
+        selector: selectorLabels(name),
+        ports: args.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol ?? "TCP" })),
+      },
+    },
+    opts,
+  );
+  const [primary] = args.ports;
+  const address = pulumi
+    .all([service.metadata.name, service.metadata.namespace])
+    .apply(([service, namespace]): ServiceAddress => ({ kind: "kubernetes", service, namespace, port: primary.port, portName: primary.name }));
+  return { service, address };
+}
+
+/** `http://<service>.<namespace>.svc.cluster.local:<port>` of an address. */
+export function serviceUrl(address: pulumi.Output<ServiceAddress>): pulumi.Output<string> {
+  return address.apply(httpUrl);
+}
+
+/** A ServiceAccount with a ClusterRole to read what its pod discovers through the API. */
+export function discoveryAccount(
+  name: string,
+  args: { namespace: pulumi.Input<string>; labels: Record<string, string>; resources: string[]; discoveryResources?: string[] },
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.ServiceAccount {
+  const account = new k8s.core.v1.ServiceAccount(name, { metadata: { name, namespace: args.namespace, labels: args.labels } }, opts);
+  const roleName = pulumi.interpolate`${args.namespace}-${name}`;
+  const rules: k8s.types.input.rbac.v1.PolicyRule[] = [{ apiGroups: [""], resources: args.resources, verbs: ["get", "list", "watch"] }];
+  if (args.discoveryResources && args.discoveryResources.length > 0) {
+    rules.push({ apiGroups: ["discovery.k8s.io"], resources: args.discoveryResources, verbs: ["get", "list", "watch"] });
+  }
+  const role = new k8s.rbac.v1.ClusterRole(name, { metadata: { name: roleName, labels: args.labels }, rules }, opts);
+  new k8s.rbac.v1.ClusterRoleBinding(
+    name,
+    {
+      metadata: { name: roleName, labels: args.labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
+      subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace: args.namespace }],
+    },
+    opts,
+  );
+  return account;
+}
+
+/** The prometheus-config-reloader sidecar: watches mounted files and calls the server's `/-/reload`. */
+export function configReloaderContainer(args: {
+  image: string;
+  reloadUrl: string;
+  watchedDirs: string[];
+  volumeMounts: k8s.types.input.core.v1.VolumeMount[];
+}): k8s.types.input.core.v1.Container {
+  return {
+    name: "config-reloader",
+    image: args.image,
+    args: [`--reload-url=${args.reloadUrl}`, ...args.watchedDirs.map((d) => `--watched-dir=${d}`), "--listen-address=:8081"],
+    ports: [{ name: "reloader", containerPort: 8081 }],
+    volumeMounts: args.volumeMounts,
+    securityContext: restrictedContainerSecurity(),
+    resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "64Mi" } },
+    ...httpProbes("/healthz", "/healthz", "reloader"),
+  };
+}

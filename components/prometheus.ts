@@ -1,0 +1,132 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { buildAlertRules } from "../configs/alert-rules";
+import { buildPrometheusConfig, PrometheusInputs, retentionSize, RULES_DIR } from "../configs/prometheus";
+import { ServiceAddress } from "../configs/service-address";
+import { StackSettings } from "../configs/settings";
+import { toYaml } from "../configs/yaml";
+import {
+  CommonArgs,
+  configFiles,
+  configReloaderContainer,
+  containerResources,
+  discoveryAccount,
+  httpProbes,
+  labels,
+  persistentVolumeClaim,
+  restrictedContainerSecurity,
+  restrictedPodSecurity,
+  selectorLabels,
+  clusterService,
+  serviceUrl,
+} from "./kube";
+
+export const PROMETHEUS_PORT = 9090;
+const CONFIG_DIR = "/etc/prometheus";
+const DATA_DIR = "/prometheus";
+
+export interface PrometheusArgs extends CommonArgs {
+  settings: StackSettings;
+  /** Addresses of the other services, each scraped; Alertmanager also receives alerts. Missing = off. */
+  targets: { [K in keyof PrometheusInputs["targets"]]?: pulumi.Output<ServiceAddress> };
+}
+
+/** Prometheus with its TSDB on a PVC, discovering the app's pods and scraping the stack itself. */
+export class Prometheus extends pulumi.ComponentResource {
+  public readonly address: pulumi.Output<ServiceAddress>;
+  public readonly url: pulumi.Output<string>;
+
+  constructor(name: string, args: PrometheusArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("observability:index:Prometheus", name, {}, opts);
+    const parent = { parent: this };
+    const { settings, namespace } = args;
+    const meta = labels("prometheus", "metrics");
+    const targetEntries = Object.entries(args.targets) as [keyof PrometheusInputs["targets"], pulumi.Output<ServiceAddress>][];
+
+    const configYaml = pulumi
+      .all(targetEntries.map(([, address]) => address))
+      .apply((addresses) => {
+        const targets = Object.fromEntries(targetEntries.map(([key], i) => [key, addresses[i]]));
+        return toYaml(buildPrometheusConfig({ settings, targets, discoverAppPods: true }));
+      });
+    const rulesYaml = toYaml(buildAlertRules({ appJob: settings.app.job, groupInterval: settings.prometheus.evaluationInterval }));
+
+    // Stable names: the reloader sidecar makes Prometheus re-read both without a restart.
+    const config = configFiles(`${name}-config`, { namespace, labels: meta, stableName: "prometheus-config", renderDir: "prometheus", data: { "prometheus.yml": configYaml } }, parent);
+    const rules = configFiles(`${name}-rules`, { namespace, labels: meta, stableName: "prometheus-rules", renderDir: `prometheus/${RULES_DIR}`, data: { "alerts.yml": rulesYaml } }, parent);
+
+    const account = discoveryAccount(
+      "prometheus",
+      { namespace, labels: meta, resources: ["pods", "services", "endpoints", "nodes"], discoveryResources: ["endpointslices"] },
+      parent,
+    );
+    const pvc = persistentVolumeClaim("prometheus", { namespace, storageGi: settings.prometheus.storageGi, storageClass: settings.storageClass, labels: meta }, parent);
+
+    // One projected volume lays the files out exactly as `render` writes them: prometheus.yml beside rules/.
+    const configMounts = [{ name: "config", mountPath: CONFIG_DIR, readOnly: true }];
+    new k8s.apps.v1.Deployment(
+      name,
+      {
+        metadata: { name: "prometheus", namespace, labels: meta },
+        spec: {
+          replicas: 1,
+          // One TSDB on a ReadWriteOnce volume: the old pod must stop before the new one opens it.
+          strategy: { type: "Recreate" },
+          selector: { matchLabels: selectorLabels("prometheus") },
+          template: {
+            metadata: { labels: meta },
+            spec: {
+              serviceAccountName: account.metadata.name,
+              securityContext: restrictedPodSecurity(65534),
+              // Long enough to flush the head block and close the WAL cleanly.
+              terminationGracePeriodSeconds: 300,
+              containers: [
+                {
+                  name: "prometheus",
+                  image: settings.images.prometheus,
+                  args: [
+                    `--config.file=${CONFIG_DIR}/prometheus.yml`,
+                    `--storage.tsdb.path=${DATA_DIR}`,
+                    `--storage.tsdb.retention.time=${settings.prometheus.retention}`,
+                    `--storage.tsdb.retention.size=${retentionSize(settings.prometheus.storageGi, settings.prometheus.retentionSizeRatio)}`,
+                    "--web.enable-lifecycle",
+                    `--web.listen-address=:${PROMETHEUS_PORT}`,
+                  ],
+                  ports: [{ name: "http", containerPort: PROMETHEUS_PORT }],
+                  volumeMounts: [...configMounts, { name: "data", mountPath: DATA_DIR }],
+                  resources: containerResources(settings.prometheus.resources),
+                  securityContext: restrictedContainerSecurity(),
+                  ...httpProbes("/-/healthy", "/-/ready", "http"),
+                },
+                configReloaderContainer({
+                  image: settings.images.configReloader,
+                  reloadUrl: `http://127.0.0.1:${PROMETHEUS_PORT}/-/reload`,
+                  watchedDirs: [CONFIG_DIR, `${CONFIG_DIR}/${RULES_DIR}`],
+                  volumeMounts: configMounts,
+                }),
+              ],
+              volumes: [
+                {
+                  name: "config",
+                  projected: {
+                    sources: [
+                      { configMap: { name: config.metadata.name } },
+                      { configMap: { name: rules.metadata.name, items: [{ key: "alerts.yml", path: `${RULES_DIR}/alerts.yml` }] } },
+                    ],
+                  },
+                },
+                { name: "data", persistentVolumeClaim: { claimName: pvc.metadata.name } },
+              ],
+            },
+          },
+        },
+      },
+      parent,
+    );
+
+    const { address } = clusterService("prometheus", { namespace, labels: meta, ports: [{ name: "http", port: PROMETHEUS_PORT }] }, parent);
+    this.address = address;
+    this.url = serviceUrl(address);
+    this.registerOutputs({ url: this.url });
+  }
+}

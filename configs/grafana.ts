@@ -1,0 +1,137 @@
+import { httpUrl, ServiceAddress } from "./service-address";
+import { StackSettings } from "./settings";
+
+/** Datasource uids are fixed so dashboards can name them. */
+export const DATASOURCE_UIDS = { prometheus: "prometheus", loki: "loki", alertmanager: "alertmanager" } as const;
+
+export const GRAFANA_PORT = 3000;
+export const GRAFANA_DATA_DIR = "/var/lib/grafana";
+export const GRAFANA_PROVISIONING_DIR = "/etc/grafana/provisioning";
+export const GRAFANA_DASHBOARDS_DIR = "/var/lib/grafana/dashboards";
+export const GRAFANA_SECRETS_DIR = "/etc/grafana/secrets";
+export const ADMIN_PASSWORD_FILE = "admin-password";
+
+/** Grafana's datasource provisioning file (apiVersion 1). */
+export interface DatasourcesFile {
+  apiVersion: 1;
+  deleteDatasources?: { name: string; orgId: number }[];
+  datasources: Datasource[];
+}
+
+export interface Datasource {
+  name: string;
+  uid: string;
+  type: "prometheus" | "loki" | "alertmanager";
+  access: "proxy";
+  url: string;
+  isDefault: boolean;
+  editable: boolean;
+  jsonData?: Record<string, unknown>;
+}
+
+/** Grafana's dashboard provider file (apiVersion 1). */
+export interface DashboardProvidersFile {
+  apiVersion: 1;
+  providers: {
+    name: string;
+    orgId: number;
+    type: "file";
+    disableDeletion: boolean;
+    allowUiUpdates: boolean;
+    updateIntervalSeconds: number;
+    options: { path: string; foldersFromFilesStructure: boolean };
+  }[];
+}
+
+export interface GrafanaInputs {
+  prometheus: ServiceAddress;
+  loki?: ServiceAddress;
+  alertmanager?: ServiceAddress;
+}
+
+export function buildDatasources(inputs: GrafanaInputs): DatasourcesFile {
+  const datasources: Datasource[] = [
+    {
+      name: "Prometheus",
+      uid: DATASOURCE_UIDS.prometheus,
+      type: "prometheus",
+      access: "proxy",
+      url: httpUrl(inputs.prometheus),
+      isDefault: true,
+      editable: false,
+      jsonData: { httpMethod: "POST", timeInterval: "15s" },
+    },
+  ];
+  if (inputs.loki) {
+    datasources.push({
+      name: "Loki",
+      uid: DATASOURCE_UIDS.loki,
+      type: "loki",
+      access: "proxy",
+      url: httpUrl(inputs.loki),
+      isDefault: false,
+      editable: false,
+      jsonData: { maxLines: 1000 },
+    });
+  }
+  if (inputs.alertmanager) {
+    datasources.push({
+      name: "Alertmanager",
+      uid: DATASOURCE_UIDS.alertmanager,
+      type: "alertmanager",
+      access: "proxy",
+      url: httpUrl(inputs.alertmanager),
+      isDefault: false,
+      editable: false,
+      jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false },
+    });
+  }
+  return { apiVersion: 1, datasources };
+}
+
+/** Dashboards are files under one folder per Grafana folder; the provider re-reads them, so a change needs no restart. */
+export function buildDashboardProviders(): DashboardProvidersFile {
+  return {
+    apiVersion: 1,
+    providers: [
+      {
+        name: "observability",
+        orgId: 1,
+        type: "file",
+        disableDeletion: true,
+        allowUiUpdates: false,
+        updateIntervalSeconds: 30,
+        options: { path: GRAFANA_DASHBOARDS_DIR, foldersFromFilesStructure: true },
+      },
+    ],
+  };
+}
+
+/** grafana.ini as sections of keys. Holds no secret: the admin password is read from a mounted file. */
+export type GrafanaIni = Record<string, Record<string, string | number | boolean>>;
+
+export function buildGrafanaIni(settings: Pick<StackSettings, "grafana">): GrafanaIni {
+  const grafana = settings.grafana;
+  return {
+    server: { http_port: GRAFANA_PORT, root_url: grafana.rootUrl },
+    paths: { data: GRAFANA_DATA_DIR, provisioning: GRAFANA_PROVISIONING_DIR },
+    security: {
+      admin_user: grafana.adminUser,
+      admin_password: `$__file{${GRAFANA_SECRETS_DIR}/${ADMIN_PASSWORD_FILE}}`,
+      disable_gravatar: true,
+      cookie_secure: grafana.rootUrl.startsWith("https://"),
+    },
+    "auth.anonymous": { enabled: false },
+    users: { allow_sign_up: false },
+    analytics: { reporting_enabled: false, check_for_updates: false },
+    ...(grafana.plugins.length > 0 ? { plugins: { preinstall: grafana.plugins.join(",") } } : {}),
+    log: { mode: "console" },
+  };
+}
+
+export function toIni(ini: GrafanaIni): string {
+  return Object.entries(ini)
+    .map(([section, keys]) => [`[${section}]`, ...Object.entries(keys).map(([k, v]) => `${k} = ${v}`)].join("\n"))
+    .join("\n\n")
+    .concat("\n");
+}

@@ -1,0 +1,155 @@
+import { ServiceAddress } from "./service-address";
+import { StackSettings } from "./settings";
+
+/** The subset of prometheus.yml this stack writes, field names as in the upstream reference. */
+export interface PrometheusConfig {
+  global: {
+    scrape_interval: string;
+    evaluation_interval: string;
+    external_labels: Record<string, string>;
+  };
+  alerting?: { alertmanagers: AlertmanagerEndpoint[] };
+  rule_files: string[];
+  scrape_configs: ScrapeConfig[];
+}
+
+export interface StaticConfig {
+  targets: string[];
+  labels?: Record<string, string>;
+}
+
+export interface KubernetesSdConfig {
+  role: "pod" | "endpoints" | "endpointslice" | "service" | "node";
+  namespaces?: { names: string[] };
+}
+
+export interface RelabelConfig {
+  source_labels?: string[];
+  separator?: string;
+  regex?: string;
+  target_label?: string;
+  replacement?: string;
+  action?: "replace" | "keep" | "drop" | "labelmap" | "labeldrop" | "labelkeep";
+}
+
+export interface ScrapeConfig {
+  job_name: string;
+  scrape_interval?: string;
+  metrics_path?: string;
+  scheme?: "http" | "https";
+  static_configs?: StaticConfig[];
+  kubernetes_sd_configs?: KubernetesSdConfig[];
+  relabel_configs?: RelabelConfig[];
+}
+
+export interface AlertmanagerEndpoint {
+  api_version: "v2";
+  static_configs?: StaticConfig[];
+  kubernetes_sd_configs?: KubernetesSdConfig[];
+  relabel_configs?: RelabelConfig[];
+}
+
+/** Where the rule files sit relative to prometheus.yml; Prometheus resolves the glob against the config's folder. */
+export const RULES_DIR = "rules";
+
+export interface PrometheusInputs {
+  settings: Pick<StackSettings, "cluster" | "environment" | "prometheus" | "app" | "exporters">;
+  /** How Prometheus reaches each other service; a missing entry means that service is off. */
+  targets: Partial<Record<"alertmanager" | "nodeExporter" | "grafana" | "loki" | "promtail", ServiceAddress>>;
+  /** Find the app's pods through the Kubernetes API (off only in tests that run outside a cluster). */
+  discoverAppPods: boolean;
+}
+
+/**
+ * Every endpoint behind a Service, so each replica is scraped (or alerted) on its own,
+ * with the instance named after the pod.
+ */
+function serviceDiscovery(address: ServiceAddress): Pick<ScrapeConfig, "static_configs" | "kubernetes_sd_configs" | "relabel_configs"> {
+  if (address.kind === "static") return { static_configs: [{ targets: address.targets }] };
+  return {
+    kubernetes_sd_configs: [{ role: "endpoints", namespaces: { names: [address.namespace] } }],
+    relabel_configs: [
+      {
+        source_labels: ["__meta_kubernetes_service_name", "__meta_kubernetes_endpoint_port_name"],
+        regex: `${address.service};${address.portName}`,
+        action: "keep",
+      },
+      { source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod" },
+      { source_labels: ["__meta_kubernetes_pod_node_name"], target_label: "node" },
+      { source_labels: ["__meta_kubernetes_namespace"], target_label: "namespace" },
+    ],
+  };
+}
+
+/** Pods that opt in with `prometheus.io/scrape: "true"`; `prometheus.io/port`, `/path` and `/scheme` override the defaults. */
+function annotatedPodsDiscovery(namespaces: string[]): Pick<ScrapeConfig, "kubernetes_sd_configs" | "relabel_configs"> {
+  const annotation = (name: string) => `__meta_kubernetes_pod_annotation_prometheus_io_${name}`;
+  return {
+    kubernetes_sd_configs: [{ role: "pod", ...(namespaces.length > 0 ? { namespaces: { names: namespaces } } : {}) }],
+    relabel_configs: [
+      { source_labels: [annotation("scrape")], regex: "true", action: "keep" },
+      { source_labels: ["__meta_kubernetes_pod_phase"], regex: "Pending|Succeeded|Failed", action: "drop" },
+      { source_labels: [annotation("path")], regex: "(.+)", target_label: "__metrics_path__" },
+      { source_labels: [annotation("scheme")], regex: "(https?)", target_label: "__scheme__" },
+      {
+        source_labels: ["__address__", annotation("port")],
+        regex: "([^:]+)(?::\\d+)?;(\\d+)",
+        replacement: "$1:$2",
+        target_label: "__address__",
+      },
+      { source_labels: ["__meta_kubernetes_namespace"], target_label: "namespace" },
+      { source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod" },
+      { source_labels: ["__meta_kubernetes_pod_label_app"], target_label: "app" },
+      { source_labels: ["__meta_kubernetes_pod_label_app_kubernetes_io_name"], regex: "(.+)", target_label: "app" },
+      { source_labels: ["__meta_kubernetes_pod_label_app"], regex: "(.+)", target_label: "service" },
+    ],
+  };
+}
+
+export function buildPrometheusConfig(inputs: PrometheusInputs): PrometheusConfig {
+  const { settings, targets } = inputs;
+  const { app, exporters, prometheus } = settings;
+
+  const appJob: ScrapeConfig = {
+    job_name: app.job,
+    scrape_interval: app.scrapeInterval,
+    metrics_path: app.metricsPath,
+    ...(inputs.discoverAppPods ? annotatedPodsDiscovery(app.namespaces) : {}),
+    ...(app.staticTargets.length > 0 ? { static_configs: [{ targets: app.staticTargets }] } : {}),
+  };
+
+  const serviceJobs: [string, ServiceAddress | undefined][] = [
+    ["node-exporter", targets.nodeExporter],
+    ["alertmanager", targets.alertmanager],
+    ["grafana", targets.grafana],
+    ["loki", targets.loki],
+    ["promtail", targets.promtail],
+  ];
+  const exporterJobs: [string, string | undefined][] = [
+    ["redis", exporters.redis],
+    ["postgresql", exporters.postgres],
+  ];
+
+  return {
+    global: {
+      scrape_interval: prometheus.scrapeInterval,
+      evaluation_interval: prometheus.evaluationInterval,
+      external_labels: { cluster: settings.cluster, env: settings.environment },
+    },
+    ...(targets.alertmanager
+      ? { alerting: { alertmanagers: [{ api_version: "v2" as const, ...serviceDiscovery(targets.alertmanager) }] } }
+      : {}),
+    rule_files: [`${RULES_DIR}/*.yml`],
+    scrape_configs: [
+      { job_name: "prometheus", static_configs: [{ targets: ["localhost:9090"] }] },
+      ...(appJob.kubernetes_sd_configs || appJob.static_configs ? [appJob] : []),
+      ...serviceJobs.flatMap(([job, address]) => (address ? [{ job_name: job, ...serviceDiscovery(address) }] : [])),
+      ...exporterJobs.flatMap(([job, target]) => (target ? [{ job_name: job, static_configs: [{ targets: [target] }] }] : [])),
+    ],
+  };
+}
+
+/** `--storage.tsdb.retention.size`: a share of the volume, in whole MiB, so the disk never fills. */
+export function retentionSize(storageGi: number, ratio: number): string {
+  return `${Math.floor(storageGi * 1024 * ratio)}MB`;
+}

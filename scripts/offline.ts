@@ -1,0 +1,155 @@
+/**
+ * Runs the Pulumi program without an engine or cluster, under Pulumi's documented mocks, and
+ * records every resource it registers. Used by `npm run render` and by the tests.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { createHash } from "crypto";
+import { parse } from "yaml";
+
+export const PROJECT_ROOT = path.resolve(__dirname, "..");
+export const PROJECT = "observability";
+
+export interface RecordedResource {
+  type: string;
+  name: string;
+  /** The parent's `type::name`, or undefined for the stack's own children. */
+  parent?: string;
+  custom: boolean;
+  /** Inputs with secret Outputs unwrapped: only what a Kubernetes Secret holds can be a secret value. */
+  state: Record<string, any>;
+}
+
+export interface OfflineRun {
+  stack: string;
+  resources: RecordedResource[];
+  /** Stack outputs; secret ones are `{ secret: true }` with no value. */
+  outputs: Record<string, unknown>;
+  /** Plaintext of every secret config value, so callers can prove none leaks. */
+  secretValues: string[];
+}
+
+export interface StackConfig {
+  /** `namespace:key` → value as Pulumi would hand it to the program (JSON text for structured values). */
+  config: Record<string, string>;
+  secretKeys: string[];
+}
+
+/** The placeholder a `secure:` value of a stack file renders as: the ciphertext needs the CLI. */
+export const securePlaceholder = (key: string) => `<secret ${key}>`;
+
+/** Reads Pulumi.<stack>.yaml the way the CLI hands it to the program. */
+export function readStackFile(stack: string): StackConfig {
+  const file = path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) throw new Error(`no stack file ${file}: stacks are ${listStacks().join(", ")}`);
+  const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const result: StackConfig = { config: {}, secretKeys: [] };
+  for (const [key, value] of Object.entries(doc.config ?? {})) {
+    const fullKey = key.includes(":") ? key : `${PROJECT}:${key}`;
+    if (value !== null && typeof value === "object" && "secure" in value) {
+      result.config[fullKey] = securePlaceholder(fullKey);
+      result.secretKeys.push(fullKey);
+    } else {
+      result.config[fullKey] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+  }
+  return result;
+}
+
+export function listStacks(): string[] {
+  return fs
+    .readdirSync(PROJECT_ROOT)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined);
+}
+
+/** A deterministic stand-in for Pulumi's random suffix: same inputs, same name, as a replace would give a new one. */
+function autoName(name: string, inputs: unknown): string {
+  return `${name}-${createHash("sha256").update(JSON.stringify(inputs)).digest("hex").slice(0, 8)}`;
+}
+
+/**
+ * Runs index.ts once in this process. A process can run the program only once: Pulumi's runtime
+ * state is global, so callers that need several runs use separate processes (see render).
+ */
+export async function runProgram(stack: string, stackConfig: StackConfig): Promise<OfflineRun> {
+  const pulumi = await import("@pulumi/pulumi");
+  const { MockMonitor } = await import("@pulumi/pulumi/runtime/mocks");
+  const runtimeSettings = await import("@pulumi/pulumi/runtime/settings");
+
+  pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
+
+  // The mocks do not see a resource's parent; the monitor's request does.
+  const parents = new Map<string, string>();
+  const originalRegister = MockMonitor.prototype.registerResource;
+  MockMonitor.prototype.registerResource = function (req: any, callback: any) {
+    parents.set(`${req.getType()}::${req.getName()}`, req.getParent());
+    return originalRegister.call(this, req, callback);
+  };
+
+  const resources: RecordedResource[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const state = unwrapSecrets(args.inputs) as Record<string, any>;
+        if (args.type.startsWith("kubernetes:") && state.metadata && !state.metadata.name) {
+          state.metadata = { ...state.metadata, name: autoName(args.name, args.inputs) };
+        }
+        if (args.type === "random:index/randomPassword:RandomPassword") {
+          state.result = createHash("sha256").update(`${stack}/${args.name}`).digest("base64url").slice(0, args.inputs.length ?? 32);
+        }
+        resources.push({ type: args.type, name: args.name, custom: args.custom ?? true, state });
+        return { id: `${args.name}-id`, state };
+      },
+      call: (args) => args.inputs,
+    },
+    PROJECT,
+    stack,
+    false,
+  );
+
+  const program = await import(path.join(PROJECT_ROOT, "index"));
+  const outputs: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(program)) {
+    outputs[name] = await settle(pulumi, value);
+  }
+  await runtimeSettings.waitForRPCs();
+
+  for (const resource of resources) {
+    const parentUrn = parents.get(`${resource.type}::${resource.name}`);
+    if (parentUrn) resource.parent = parentUrn.split("::").slice(-2).join("::").replace(/^.*\$/, "");
+  }
+  const secretValues = stackConfig.secretKeys.map((key) => stackConfig.config[key]);
+  return { stack, resources, outputs, secretValues };
+}
+
+/** The wire form of a secret value; the mocks hand inputs over in it. */
+const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+
+function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    if (record[SECRET_SIGNATURE] === "1b47061264138c4ac30d75fd1eb44270") return unwrapSecrets(record.value);
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
+/** Resolves an exported value; a secret becomes `{ secret: true }` so no caller can print it by mistake. */
+async function settle(pulumi: typeof import("@pulumi/pulumi"), value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) {
+    const output = value as import("@pulumi/pulumi").Output<unknown>;
+    const [resolved, isSecret] = await Promise.all([
+      new Promise((resolve) => output.apply((v) => resolve(v))),
+      (output as any).isSecret as Promise<boolean>,
+    ]);
+    return isSecret ? { secret: true } : settle(pulumi, resolved);
+  }
+  if (Array.isArray(value)) return Promise.all(value.map((v) => settle(pulumi, v)));
+  if (value !== null && typeof value === "object") {
+    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await settle(pulumi, v)] as const));
+    return Object.fromEntries(entries);
+  }
+  return value;
+}
