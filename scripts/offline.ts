@@ -75,7 +75,8 @@ function autoName(name: string, inputs: unknown): string {
 export async function runProgram(stack: string, stackConfig: StackConfig): Promise<OfflineRun> {
   const pulumi = await import("@pulumi/pulumi");
   const { MockMonitor } = await import("@pulumi/pulumi/runtime/mocks");
-  const runtimeSettings = await import("@pulumi/pulumi/runtime/settings");
+  // Internal to the runtime (no type declaration): drains the queue of resource registrations.
+  const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 
   pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
 
@@ -113,7 +114,7 @@ export async function runProgram(stack: string, stackConfig: StackConfig): Promi
   for (const [name, value] of Object.entries(program)) {
     outputs[name] = await settle(pulumi, value);
   }
-  await runtimeSettings.waitForRPCs();
+  await waitForRPCs();
 
   for (const resource of resources) {
     const parentUrn = parents.get(`${resource.type}::${resource.name}`);
