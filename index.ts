@@ -7,6 +7,7 @@ const settings = readStackSettings();
 const stack = new ObservabilityStack("observability", { settings, secrets: readStackSecrets(settings) });
 
 export const namespace = stack.namespace;
+export const agentsNamespace = stack.agentsNamespace;
 export const urls = stack.urls;
 export const portForward = {
   grafana: `kubectl -n ${settings.namespace} port-forward svc/grafana 3000:3000`,

@@ -1,12 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { DashboardJson } from "../configs/dashboards/stack-overview";
+import { DatasourceName, provisionedDatasources, ProvisionedDashboard } from "../configs/dashboards";
+import { buildCommunityDashboardsScript, CommunityDashboard } from "../configs/dashboards/community";
 import {
   ADMIN_PASSWORD_FILE,
   buildDashboardProviders,
   buildDatasources,
   buildGrafanaIni,
+  GRAFANA_COMMUNITY_DASHBOARDS_DIR,
   GRAFANA_DASHBOARDS_DIR,
   GRAFANA_DATA_DIR,
   GRAFANA_PORT,
@@ -34,6 +36,9 @@ import {
 } from "./kube";
 
 const CONFIG_DIR = "/etc/grafana";
+const COMMUNITY_VOLUME = "community-dashboards";
+/** Grafana's user in its image; the curl init container runs as the same so the files are Grafana's. */
+const GRAFANA_UID = 472;
 const SERVICE_NAME = "grafana";
 const SERVICE_PORT = { name: "http", port: GRAFANA_PORT };
 
@@ -50,7 +55,8 @@ export interface GrafanaArgs extends CommonArgs {
   datasources: { prometheus: pulumi.Output<GrafanaInputs["prometheus"]>; loki?: pulumi.Output<NonNullable<GrafanaInputs["loki"]>>; alertmanager?: pulumi.Output<NonNullable<GrafanaInputs["alertmanager"]>> };
   /** `observability:grafanaAdminPassword`; when unset a random one is generated and kept in state, encrypted. */
   adminPassword?: pulumi.Output<string>;
-  dashboards: DashboardJson[];
+  /** Built and checked by configs/dashboards buildDashboards; one ConfigMap per folder. */
+  dashboards: ProvisionedDashboard[];
 }
 
 /** Kubernetes' limit on one object; a dashboards ConfigMap above it would fail at apply time. */
@@ -67,6 +73,7 @@ export class Grafana extends pulumi.ComponentResource {
     const parent = { parent: this };
     const { settings, namespace } = args;
     const meta = labels("grafana", "dashboards");
+    const community = settings.grafana.communityDashboards;
 
     this.adminPassword = pulumi.secret(
       args.adminPassword ?? new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, parent).result,
@@ -79,27 +86,31 @@ export class Grafana extends pulumi.ComponentResource {
       .all([args.datasources.prometheus, args.datasources.loki, args.datasources.alertmanager])
       .apply(([prometheus, loki, alertmanager]) => toYaml(buildDatasources({ prometheus, loki, alertmanager })));
     const datasources = configFiles(`${name}-datasources`, { namespace, labels: meta, renderDir: "grafana/provisioning/datasources", data: { "datasources.yaml": datasourcesYaml } }, parent);
-    const providers = configFiles(`${name}-providers`, { namespace, labels: meta, renderDir: "grafana/provisioning/dashboards", data: { "providers.yaml": toYaml(buildDashboardProviders()) } }, parent);
+    const providers = configFiles(`${name}-providers`, { namespace, labels: meta, renderDir: "grafana/provisioning/dashboards", data: { "providers.yaml": toYaml(buildDashboardProviders({ community: community.length > 0 })) } }, parent);
 
     // Dashboards keep stable names: the provider re-reads the files, no restart.
     const dashboardMaps = dashboardsByFolder(args.dashboards).map(([folder, dashboards]) => {
-      const data = Object.fromEntries(dashboards.map((d) => [`${d.uid}.json`, JSON.stringify(withoutFolder(d), null, 2)]));
+      const data = Object.fromEntries(dashboards.map((d) => [`${d.json.uid}.json`, JSON.stringify(d.json, null, 2)]));
       assertFitsConfigMap(`grafana-dashboards-${folderSlug(folder)}`, data);
       const map = configFiles(
         `${name}-dashboards-${folderSlug(folder)}`,
         { namespace, labels: meta, stableName: `grafana-dashboards-${folderSlug(folder)}`, renderDir: `grafana/dashboards/${folder}`, data },
         parent,
       );
-      return { folder, map, files: Object.keys(data) };
+      return { folder, map, volume: `dashboards-${folderSlug(folder)}` };
     });
 
-    const pvc = persistentVolumeClaim("grafana", { namespace, storageGi: settings.grafana.storageGi, storageClass: settings.storageClass, labels: meta }, parent);
+    const pvc = persistentVolumeClaim("grafana", { namespace, storageGi: settings.grafana.storageGi, settings, labels: meta }, parent);
     const mounts = [
       { name: "ini", mountPath: CONFIG_DIR, readOnly: true },
       { name: "provisioning", mountPath: GRAFANA_PROVISIONING_DIR, readOnly: true },
       { name: "admin", mountPath: GRAFANA_SECRETS_DIR, readOnly: true },
       { name: "data", mountPath: GRAFANA_DATA_DIR },
-      { name: "dashboards", mountPath: GRAFANA_DASHBOARDS_DIR, readOnly: true },
+      // One volume per folder, not one projected volume: the kubelet makes a projected volume's
+      // sub-directories symlinks, which Grafana's provider does not walk into; and a dashboard added
+      // to a folder then changes only the ConfigMap, not the pod template.
+      ...dashboardMaps.map(({ folder, volume }) => ({ name: volume, mountPath: `${GRAFANA_DASHBOARDS_DIR}/${folder}`, readOnly: true })),
+      ...(community.length > 0 ? [{ name: COMMUNITY_VOLUME, mountPath: GRAFANA_COMMUNITY_DASHBOARDS_DIR, readOnly: true }] : []),
       { name: "tmp", mountPath: "/tmp" },
     ];
     const grafanaEnv = [{ name: "GF_PATHS_CONFIG", value: `${CONFIG_DIR}/grafana.ini` }];
@@ -116,7 +127,7 @@ export class Grafana extends pulumi.ComponentResource {
           template: {
             metadata: { labels: meta },
             spec: {
-              securityContext: restrictedPodSecurity(472),
+              securityContext: restrictedPodSecurity(GRAFANA_UID),
               // Grafana takes the admin password from its config only when it creates the database.
               // The Secret is auto-named, so a new password rolls the pod and this resets it in the database.
               initContainers: [
@@ -133,6 +144,9 @@ export class Grafana extends pulumi.ComponentResource {
                   resources: containerResources(settings.grafana.resources),
                   securityContext: restrictedContainerSecurity(),
                 },
+                ...(community.length > 0
+                  ? [communityDashboardsInitContainer(community, settings.images.curl, provisionedDatasources({ loki: args.datasources.loki !== undefined, alertmanager: args.datasources.alertmanager !== undefined }))]
+                  : []),
               ],
               containers: [
                 {
@@ -159,14 +173,8 @@ export class Grafana extends pulumi.ComponentResource {
                 },
                 { name: "admin", secret: { secretName: adminSecret.metadata.name, defaultMode: 0o440 } },
                 { name: "data", persistentVolumeClaim: { claimName: pvc.metadata.name } },
-                {
-                  name: "dashboards",
-                  projected: {
-                    sources: dashboardMaps.map(({ folder, map, files }) => ({
-                      configMap: { name: map.metadata.name, items: files.map((file) => ({ key: file, path: `${folder}/${file}` })) },
-                    })),
-                  },
-                },
+                ...dashboardMaps.map(({ map, volume }) => ({ name: volume, configMap: { name: map.metadata.name } })),
+                ...(community.length > 0 ? [{ name: COMMUNITY_VOLUME, emptyDir: {} }] : []),
                 { name: "tmp", emptyDir: {} },
               ],
             },
@@ -176,22 +184,57 @@ export class Grafana extends pulumi.ComponentResource {
       parent,
     );
 
-    const { address } = clusterService(SERVICE_NAME, { namespace, labels: meta, ports: [SERVICE_PORT] }, parent);
+    const { service, address } = clusterService(SERVICE_NAME, { namespace, labels: meta, ports: [SERVICE_PORT] }, parent);
+    const ingress = settings.grafana.ingress;
+    if (ingress) {
+      new k8s.networking.v1.Ingress(
+        name,
+        {
+          metadata: { name: SERVICE_NAME, namespace, labels: meta },
+          spec: {
+            ingressClassName: ingress.className,
+            tls: ingress.tlsSecretName ? [{ hosts: [ingress.host], secretName: ingress.tlsSecretName }] : undefined,
+            rules: [
+              {
+                host: ingress.host,
+                http: {
+                  paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: service.metadata.name, port: { name: SERVICE_PORT.name } } } }],
+                },
+              },
+            ],
+          },
+        },
+        parent,
+      );
+    }
     this.address = address;
     this.url = serviceUrl(address);
     this.registerOutputs({ url: this.url, adminPassword: this.adminPassword });
   }
 }
 
-function dashboardsByFolder(dashboards: DashboardJson[]): [string, DashboardJson[]][] {
-  const folders = new Map<string, DashboardJson[]>();
+function dashboardsByFolder(dashboards: ProvisionedDashboard[]): [string, ProvisionedDashboard[]][] {
+  const folders = new Map<string, ProvisionedDashboard[]>();
   for (const d of dashboards) folders.set(d.folder, [...(folders.get(d.folder) ?? []), d]);
   return [...folders.entries()];
 }
 
-function withoutFolder(dashboard: DashboardJson): Omit<DashboardJson, "folder"> {
-  const { folder: _folder, ...json } = dashboard;
-  return json;
+/**
+ * Downloads `grafana.communityDashboards` from grafana.com into the emptyDir the community provider
+ * reads, mapping their datasource inputs to our uids (configs/dashboards/community.ts). Needs egress
+ * to grafana.com:443 at every pod start.
+ */
+export function communityDashboardsInitContainer(dashboards: CommunityDashboard[], image: string, provisioned: DatasourceName[]): k8s.types.input.core.v1.Container {
+  return {
+    name: "fetch-community-dashboards",
+    image,
+    command: ["sh", "-c"],
+    args: [buildCommunityDashboardsScript(dashboards, provisioned)],
+    volumeMounts: [{ name: COMMUNITY_VOLUME, mountPath: GRAFANA_COMMUNITY_DASHBOARDS_DIR }],
+    resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "64Mi" } },
+    // The curl image's own user is a name (curl_user); the kubelet can only prove a number non-root.
+    securityContext: { ...restrictedContainerSecurity(), runAsNonRoot: true, runAsUser: GRAFANA_UID, runAsGroup: GRAFANA_UID },
+  };
 }
 
 export function folderSlug(folder: string): string {

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { httpUrl, ServiceAddress } from "../configs/service-address";
-import { ResourceSettings } from "../configs/settings";
+import { ResourceSettings, StackSettings } from "../configs/settings";
 
 type ContainerSecurityContext = k8s.types.input.core.v1.SecurityContext;
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
@@ -67,9 +67,17 @@ export interface CommonArgs {
   namespace: pulumi.Input<string>;
 }
 
+/**
+ * Options for what holds data. Protected, `pulumi destroy` stops at it; retained, Pulumi never
+ * deletes it from the cluster even when it leaves the program.
+ */
+export function dataOptions(settings: Pick<StackSettings, "protectData">, opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {
+  return { ...opts, protect: settings.protectData, retainOnDelete: settings.protectData };
+}
+
 export function persistentVolumeClaim(
   name: string,
-  args: { namespace: pulumi.Input<string>; storageGi: number; storageClass?: string; labels: Record<string, string> },
+  args: { namespace: pulumi.Input<string>; storageGi: number; settings: Pick<StackSettings, "protectData" | "storageClass">; labels: Record<string, string> },
   opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.PersistentVolumeClaim {
   return new k8s.core.v1.PersistentVolumeClaim(
@@ -78,11 +86,11 @@ export function persistentVolumeClaim(
       metadata: { name: `${name}-data`, namespace: args.namespace, labels: args.labels },
       spec: {
         accessModes: ["ReadWriteOnce"],
-        storageClassName: args.storageClass,
+        storageClassName: args.settings.storageClass,
         resources: { requests: { storage: `${args.storageGi}Gi` } },
       },
     },
-    opts,
+    dataOptions(args.settings, opts),
   );
 }
 
@@ -214,4 +222,28 @@ export function configReloaderContainer(args: {
     resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "64Mi" } },
     ...httpProbes("/healthz", "/healthz", "reloader"),
   };
+}
+
+/** Prefer one replica per node, so losing a node loses one replica; still schedulable on a single-node cluster. */
+export function spreadAcrossNodes(name: string): k8s.types.input.core.v1.Affinity {
+  return {
+    podAntiAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [
+        { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selectorLabels(name) } } },
+      ],
+    },
+  };
+}
+
+/** Voluntary disruptions (node drains, upgrades) take down one replica at a time. */
+export function disruptionBudget(
+  name: string,
+  args: { namespace: pulumi.Input<string>; labels: Record<string, string> },
+  opts: pulumi.CustomResourceOptions,
+): k8s.policy.v1.PodDisruptionBudget {
+  return new k8s.policy.v1.PodDisruptionBudget(
+    name,
+    { metadata: { name, namespace: args.namespace, labels: args.labels }, spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(name) } } },
+    opts,
+  );
 }

@@ -37,7 +37,7 @@ export class Loki extends pulumi.ComponentResource {
 
     // Loki cannot reload its config: an auto-named ConfigMap makes every change roll the pod.
     const config = configFiles(`${name}-config`, { namespace, labels: meta, renderDir: "loki", data: { "loki.yaml": toYaml(buildLokiConfig(settings)) } }, parent);
-    const pvc = persistentVolumeClaim("loki", { namespace, storageGi: settings.loki.storageGi, storageClass: settings.storageClass, labels: meta }, parent);
+    const pvc = persistentVolumeClaim("loki", { namespace, storageGi: settings.loki.storageGi, settings, labels: meta }, parent);
 
     new k8s.apps.v1.Deployment(
       name,

@@ -1,12 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { stackOverviewDashboard } from "../configs/dashboards/stack-overview";
-import { ServiceAddress } from "../configs/service-address";
+import { buildDashboards, provisionedDatasources } from "../configs/dashboards";
+import { logDestination } from "../configs/log-destination";
 import { StackSettings } from "../configs/settings";
 import { Alertmanager } from "./alertmanager";
+import { Alloy } from "./alloy";
 import { Grafana, grafanaServiceAddress } from "./grafana";
-import { labels } from "./kube";
+import { dataOptions, labels } from "./kube";
 import { Loki } from "./loki";
+import { NetworkPolicies } from "./network-policies";
 import { NodeExporter } from "./node-exporter";
 import { Prometheus } from "./prometheus";
 import { Promtail } from "./promtail";
@@ -17,6 +19,8 @@ export interface StackSecrets {
   slackWebhookUrl?: pulumi.Output<string>;
   discordWebhookUrl?: pulumi.Output<string>;
   grafanaAdminPassword?: pulumi.Output<string>;
+  remoteWritePassword?: pulumi.Output<string>;
+  externalLokiPassword?: pulumi.Output<string>;
 }
 
 export interface ObservabilityStackArgs {
@@ -24,9 +28,24 @@ export interface ObservabilityStackArgs {
   secrets: StackSecrets;
 }
 
-/** The namespace and every service, each switchable in settings, wired through Service DNS. */
+/** Pod Security Admission labels: what each namespace enforces, and what it only warns and audits about. */
+export function podSecurityLabels(enforce: "restricted" | "privileged", warnAndAudit: "restricted" | "baseline"): Record<string, string> {
+  return {
+    "pod-security.kubernetes.io/enforce": enforce,
+    "pod-security.kubernetes.io/enforce-version": "latest",
+    "pod-security.kubernetes.io/warn": warnAndAudit,
+    "pod-security.kubernetes.io/audit": warnAndAudit,
+  };
+}
+
+/**
+ * The two namespaces and every service, each switchable in settings, wired through Service DNS.
+ * The servers run in a namespace enforcing the restricted Pod Security Standard; the agents that
+ * need the host (log agent, node-exporter) run in their own, privileged one.
+ */
 export class ObservabilityStack extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
+  public readonly agentsNamespace?: pulumi.Output<string>;
   public readonly urls: Record<string, pulumi.Output<string>>;
   public readonly grafanaAdminPassword?: pulumi.Output<string>;
 
@@ -34,13 +53,19 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     super("observability:index:ObservabilityStack", name, {}, opts);
     const parent = { parent: this };
     const { settings, secrets } = args;
+    const newNamespace = (logicalName: string, nsName: string, securityLabels: Record<string, string>) =>
+      new k8s.core.v1.Namespace(
+        logicalName,
+        { metadata: { name: nsName, labels: { ...labels("observability", "namespace"), ...securityLabels } } },
+        // Deleting a namespace deletes its PVCs, whatever their own options: protect it with them.
+        dataOptions(settings, parent),
+      ).metadata.name;
 
-    const ns = new k8s.core.v1.Namespace(
-      `${name}-namespace`,
-      { metadata: { name: settings.namespace, labels: { ...labels(settings.namespace, "namespace"), "app.kubernetes.io/name": "observability" } } },
-      parent,
-    );
-    const namespace = ns.metadata.name;
+    const namespace = newNamespace(`${name}-namespace`, settings.namespace, podSecurityLabels("restricted", "restricted"));
+    const hasAgents = settings.logAgent !== "none" || settings.nodeExporter.enabled;
+    const agentsNamespace = hasAgents
+      ? newNamespace(`${name}-agents-namespace`, settings.agentsNamespace, podSecurityLabels("privileged", "baseline"))
+      : undefined;
     const common = { settings, namespace };
     this.urls = {};
 
@@ -53,10 +78,19 @@ export class ObservabilityStack extends pulumi.ComponentResource {
           parent,
         )
       : undefined;
-    const nodeExporter = settings.nodeExporter.enabled ? new NodeExporter("node-exporter", common, parent) : undefined;
-    const promtail = settings.promtail.enabled && loki ? new Promtail("promtail", { ...common, loki: loki.address }, parent) : undefined;
 
-    let grafanaAddress: pulumi.Output<ServiceAddress> | undefined;
+    let nodeExporter: NodeExporter | undefined;
+    let logAgent: Promtail | Alloy | undefined;
+    if (agentsNamespace) {
+      const agentArgs = { settings, namespace: agentsNamespace };
+      nodeExporter = settings.nodeExporter.enabled ? new NodeExporter("node-exporter", agentArgs, parent) : undefined;
+      if (settings.logAgent !== "none") {
+        const destination = loki ? loki.address.apply((address) => logDestination(settings, address)) : pulumi.output(logDestination(settings, undefined));
+        const LogAgent = settings.logAgent === "alloy" ? Alloy : Promtail;
+        logAgent = new LogAgent(settings.logAgent, { ...agentArgs, destination, externalLokiPassword: secrets.externalLokiPassword }, parent);
+      }
+    }
+
     if (settings.prometheus.enabled) {
       const prometheus = new Prometheus(
         "prometheus",
@@ -66,9 +100,10 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             alertmanager: alertmanager?.address,
             nodeExporter: nodeExporter?.address,
             loki: loki?.address,
-            promtail: promtail?.address,
+            [settings.logAgent === "alloy" ? "alloy" : "promtail"]: logAgent?.address,
             grafana: settings.grafana.enabled ? namespace.apply(grafanaServiceAddress) : undefined,
           },
+          remoteWritePassword: settings.prometheus.remoteWrite ? secrets.remoteWritePassword : undefined,
         },
         parent,
       );
@@ -80,19 +115,24 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             ...common,
             datasources: { prometheus: prometheus.address, loki: loki?.address, alertmanager: alertmanager?.address },
             adminPassword: secrets.grafanaAdminPassword,
-            dashboards: [stackOverviewDashboard()],
+            // Every query is parsed and every datasource uid checked here: a bad panel stops the preview.
+            dashboards: buildDashboards({
+              appJob: settings.app.job,
+              datasources: provisionedDatasources({ loki: loki !== undefined, alertmanager: alertmanager !== undefined }),
+            }),
           },
           parent,
         );
-        grafanaAddress = grafana.address;
         this.urls.grafana = grafana.url;
         this.grafanaAdminPassword = grafana.adminPassword;
       }
     }
     if (alertmanager) this.urls.alertmanager = alertmanager.url;
     if (loki) this.urls.loki = loki.url;
+    if (settings.networkPolicies.enabled) new NetworkPolicies("network-policies", common, parent);
 
     this.namespace = namespace;
-    this.registerOutputs({ namespace, urls: this.urls, grafanaAddress });
+    this.agentsNamespace = agentsNamespace;
+    this.registerOutputs({ namespace, agentsNamespace, urls: this.urls });
   }
 }

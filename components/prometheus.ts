@@ -1,7 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { buildAlertRules } from "../configs/alert-rules";
-import { buildPrometheusConfig, PrometheusInputs, retentionSize, RULES_DIR } from "../configs/prometheus";
+import {
+  buildPrometheusConfig,
+  PROMETHEUS_SECRETS_DIR,
+  PrometheusInputs,
+  REMOTE_WRITE_PASSWORD_FILE,
+  retentionSize,
+  RULES_DIR,
+} from "../configs/prometheus";
 import { ServiceAddress } from "../configs/service-address";
 import { StackSettings } from "../configs/settings";
 import { toYaml } from "../configs/yaml";
@@ -16,6 +23,7 @@ import {
   persistentVolumeClaim,
   restrictedContainerSecurity,
   restrictedPodSecurity,
+  secretFiles,
   selectorLabels,
   clusterService,
   serviceUrl,
@@ -29,6 +37,8 @@ export interface PrometheusArgs extends CommonArgs {
   settings: StackSettings;
   /** Addresses of the other services, each scraped; Alertmanager also receives alerts. Missing = off. */
   targets: { [K in keyof PrometheusInputs["targets"]]?: pulumi.Output<ServiceAddress> };
+  /** `observability:remoteWritePassword`, when remote write is on. */
+  remoteWritePassword?: pulumi.Output<string>;
 }
 
 /** Prometheus with its TSDB on a PVC, discovering the app's pods and scraping the stack itself. */
@@ -49,7 +59,8 @@ export class Prometheus extends pulumi.ComponentResource {
         const targets = Object.fromEntries(targetEntries.map(([key], i) => [key, addresses[i]]));
         return toYaml(buildPrometheusConfig({ settings, targets, discoverAppPods: true }));
       });
-    const rulesYaml = toYaml(buildAlertRules({ appJob: settings.app.job, groupInterval: settings.prometheus.evaluationInterval }));
+    // Every rule's PromQL is parsed here, so a bad expression stops `pulumi preview` naming the rule.
+    const rulesYaml = toYaml(buildAlertRules({ settings }));
 
     // Stable names: the reloader sidecar makes Prometheus re-read both without a restart.
     const config = configFiles(`${name}-config`, { namespace, labels: meta, stableName: "prometheus-config", renderDir: "prometheus", data: { "prometheus.yml": configYaml } }, parent);
@@ -60,7 +71,10 @@ export class Prometheus extends pulumi.ComponentResource {
       { namespace, labels: meta, resources: ["pods", "services", "endpoints", "nodes"], discoveryResources: ["endpointslices"] },
       parent,
     );
-    const pvc = persistentVolumeClaim("prometheus", { namespace, storageGi: settings.prometheus.storageGi, storageClass: settings.storageClass, labels: meta }, parent);
+    const remoteWriteSecret = args.remoteWritePassword
+      ? secretFiles(`${name}-remote-write`, { namespace, labels: meta, stringData: { [REMOTE_WRITE_PASSWORD_FILE]: args.remoteWritePassword } }, parent)
+      : undefined;
+    const pvc = persistentVolumeClaim("prometheus", { namespace, storageGi: settings.prometheus.storageGi, settings, labels: meta }, parent);
 
     // One projected volume lays the files out exactly as `render` writes them: prometheus.yml beside rules/.
     const configMounts = [{ name: "config", mountPath: CONFIG_DIR, readOnly: true }];
@@ -93,7 +107,11 @@ export class Prometheus extends pulumi.ComponentResource {
                     `--web.listen-address=:${PROMETHEUS_PORT}`,
                   ],
                   ports: [{ name: "http", containerPort: PROMETHEUS_PORT }],
-                  volumeMounts: [...configMounts, { name: "data", mountPath: DATA_DIR }],
+                  volumeMounts: [
+                    ...configMounts,
+                    { name: "data", mountPath: DATA_DIR },
+                    ...(remoteWriteSecret ? [{ name: "secrets", mountPath: PROMETHEUS_SECRETS_DIR, readOnly: true }] : []),
+                  ],
                   resources: containerResources(settings.prometheus.resources),
                   securityContext: restrictedContainerSecurity(),
                   ...httpProbes("/-/healthy", "/-/ready", "http"),
@@ -116,6 +134,7 @@ export class Prometheus extends pulumi.ComponentResource {
                   },
                 },
                 { name: "data", persistentVolumeClaim: { claimName: pvc.metadata.name } },
+                ...(remoteWriteSecret ? [{ name: "secrets", secret: { secretName: remoteWriteSecret.metadata.name, defaultMode: 0o440 } }] : []),
               ],
             },
           },

@@ -42,5 +42,7 @@ export function readStackSecrets(settings: StackSettings): StackSecrets {
     slackWebhookUrl: read("slackWebhookUrl"),
     discordWebhookUrl: read("discordWebhookUrl"),
     grafanaAdminPassword: read("grafanaAdminPassword"),
+    remoteWritePassword: read("remoteWritePassword"),
+    externalLokiPassword: read("externalLokiPassword"),
   };
 }

@@ -1,12 +1,17 @@
+import { assertValidPromQL } from "./promql";
+import { AlertSettings, StackSettings } from "./settings";
+
 /** Prometheus rule files as typed objects, field names as in the upstream rule file format. */
 export interface AlertingRule {
   alert: string;
   expr: string;
   for?: string;
   keep_firing_for?: string;
-  labels: { severity: "critical" | "warning" | "info"; [name: string]: string };
+  labels: { severity: Severity; [name: string]: string };
   annotations: { summary: string; description: string; runbook_url?: string; [name: string]: string | undefined };
 }
+
+export type Severity = "critical" | "warning" | "info";
 
 export interface RuleGroup {
   name: string;
@@ -19,96 +24,314 @@ export interface RuleFile {
 }
 
 export interface AlertRuleInputs {
-  /** Job name of the FastAPI backend. */
-  appJob: string;
-  /** Evaluation interval of the rule groups. */
-  groupInterval: string;
+  settings: Pick<StackSettings, "namespace" | "app" | "prometheus" | "alerts">;
 }
 
-/** The guide's application, database and trading alerts. */
+/** The runbook of every alert: one `## <AlertName>` section each. */
+export const RUNBOOKS_DOC = "docs/runbooks.md";
+
+/** GitHub's anchor for a `## HighErrorRate` heading. */
+export function runbookAnchor(alert: string): string {
+  return alert.toLowerCase();
+}
+
+interface RuleText {
+  summary: string;
+  description: string;
+}
+
+/** The alerts whose only setting is their `for:`. */
+type ForOnlyAlert = { [K in keyof AlertSettings]: AlertSettings[K] extends { for: string; warning?: never; threshold?: never } ? K : never }[keyof AlertSettings];
+
+interface PairSpec {
+  limits: { warning: number; critical: number; for: string };
+  /** The condition: the same value compared with each severity's threshold. */
+  expr: (threshold: number, severity: Severity) => string;
+  text: (threshold: string, severity: Severity) => RuleText;
+  /** How a threshold reads in a description, e.g. 0.05 → `5%`. */
+  format: (threshold: number) => string;
+  labels?: Record<string, string>;
+  /**
+   * The rate window, when the value is an average over it. Once the cause is gone such an average
+   * takes up to a window to fall, through the warning's band: the critical keeps firing (and the
+   * warning muted) that long, so recovery does not page the team with a stale warning.
+   */
+  averagedOver?: string;
+}
+
+/**
+ * Alertmanager groups and inhibits on `alertname`, `cluster` and `service`, so `service` must name
+ * the thing an alert is about. App series carry it (the pods' `app` label) and keep it through every
+ * `by ()`; for a node or a volume the rule sets it, so a critical on one node never silences a
+ * warning on another.
+ */
+const NODE_NAME = "{{ or $labels.node $labels.instance }}";
+const nodeService = { service: NODE_NAME };
+
+/** Pseudo and in-memory filesystems: never "full" in a way anyone can fix, or always full by design. */
+const PSEUDO_FILESYSTEMS = "tmpfs|ramfs|devtmpfs|overlay|squashfs|iso9660|nsfs|autofs|fuse.lxcfs";
+
+/** PromQL string literal: JSON's escapes are Go's, which PromQL uses. */
+const quote = (value: string) => JSON.stringify(value);
+const percent = (share: number) => `${Number((share * 100).toPrecision(6))}%`;
+const seconds = (value: number) => `${value}s`;
+
+class RuleBuilder {
+  constructor(private readonly runbooksUrl: string) {}
+
+  rule(alert: string, severity: Severity, expr: string, forDuration: string, text: RuleText, labels: Record<string, string> = {}): AlertingRule {
+    return {
+      alert,
+      expr,
+      for: forDuration,
+      labels: { severity, ...labels },
+      annotations: { ...text, runbook_url: `${this.runbooksUrl}#${runbookAnchor(alert)}` },
+    };
+  }
+
+  /**
+   * One rule per severity under one name and one `for:`, so the guide's inhibit rule silences the
+   * warning while the critical fires.
+   */
+  pair(alert: string, spec: PairSpec): AlertingRule[] {
+    return (["warning", "critical"] as const).map((severity) => {
+      const threshold = spec.limits[severity];
+      const rule = this.rule(alert, severity, spec.expr(threshold, severity), spec.limits.for, spec.text(spec.format(threshold), severity), spec.labels);
+      return severity === "critical" && spec.averagedOver ? { ...rule, keep_firing_for: spec.averagedOver } : rule;
+    });
+  }
+}
+
+/** The guide's application, database and trading alerts, node resources, and the monitoring stack's own health. */
 export function buildAlertRules(inputs: AlertRuleInputs): RuleFile {
-  const job = inputs.appJob;
-  return {
+  const { app, alerts, namespace, prometheus } = inputs.settings;
+  const build = new RuleBuilder(alerts.runbooksUrl);
+  const interval = prometheus.evaluationInterval;
+  const group = (name: string, rules: AlertingRule[]): RuleGroup => ({ name, interval, rules });
+  return assertValidRules({
     groups: [
-      {
-        name: "application",
-        interval: inputs.groupInterval,
-        rules: [
-          {
-            alert: "HighErrorRate",
-            // The share of 5xx responses: the guide's table sets thresholds in percent of requests.
-            expr: `sum by (job, namespace, service) (rate(http_requests_total{job="${job}",status=~"5.."}[5m])) / sum by (job, namespace, service) (rate(http_requests_total{job="${job}"}[5m])) > 0.05`,
-            for: "5m",
-            labels: { severity: "critical" },
-            annotations: {
-              summary: "High error rate on {{ $labels.job }}",
-              description: "{{ $value | humanizePercentage }} of requests to {{ $labels.job }} fail with a 5xx status.",
-            },
-          },
-          {
-            alert: "HighResponseTime",
-            expr: `histogram_quantile(0.95, sum by (job, namespace, service, le) (rate(http_request_duration_seconds_bucket{job="${job}"}[5m]))) > 2`,
-            for: "5m",
-            labels: { severity: "warning" },
-            annotations: {
-              summary: "Slow responses on {{ $labels.job }}",
-              description: "The 95th percentile response time of {{ $labels.job }} is {{ $value | humanizeDuration }}.",
-            },
-          },
-          {
-            alert: "ApplicationDown",
-            expr: `up{job="${job}"} == 0`,
-            for: "1m",
-            labels: { severity: "critical" },
-            annotations: {
-              summary: "{{ $labels.job }} is down",
-              description: "{{ $labels.instance }} has not answered a scrape for more than 1 minute.",
-            },
-          },
-        ],
-      },
-      {
-        name: "database",
-        interval: inputs.groupInterval,
-        rules: [
-          {
-            alert: "HighDatabaseConnections",
-            expr: `database_connections_active{job="${job}"} > 80`,
-            for: "5m",
-            labels: { severity: "warning" },
-            annotations: {
-              summary: "Many database connections on {{ $labels.instance }}",
-              description: "{{ $value }} database connections are active on {{ $labels.instance }}.",
-            },
-          },
-        ],
-      },
-      {
-        name: "trading",
-        interval: inputs.groupInterval,
-        rules: [
-          {
-            alert: "HighTradeFailureRate",
-            expr: `sum by (job, namespace, service, exchange) (rate(trades_total{job="${job}",status="failed"}[5m])) / sum by (job, namespace, service, exchange) (rate(trades_total{job="${job}"}[5m])) > 0.1`,
-            for: "5m",
-            labels: { severity: "critical" },
-            annotations: {
-              summary: "Trades failing on {{ $labels.exchange }}",
-              description: "{{ $value | humanizePercentage }} of trades on {{ $labels.exchange }} fail.",
-            },
-          },
-          {
-            alert: "SlowOrderExecution",
-            expr: `histogram_quantile(0.95, sum by (job, namespace, service, exchange, le) (rate(order_execution_latency_seconds_bucket{job="${job}"}[5m]))) > 5`,
-            for: "5m",
-            labels: { severity: "warning" },
-            annotations: {
-              summary: "Slow order execution on {{ $labels.exchange }}",
-              description: "The 95th percentile order execution time on {{ $labels.exchange }} is {{ $value | humanizeDuration }}.",
-            },
-          },
-        ],
-      },
+      group("application", applicationRules(build, app.job, alerts)),
+      group("database", databaseRules(build, app.job, alerts)),
+      group("trading", tradingRules(build, app.job, alerts)),
+      group("nodes", nodeRules(build, alerts)),
+      group("monitoring", monitoringRules(build, app.job, namespace, alerts)),
     ],
-  };
+  });
+}
+
+/**
+ * Parses every expression, so the program (and `pulumi preview`) stops on a bad one with the rule's
+ * name, group and the error's position, instead of Prometheus refusing the file after deploy.
+ */
+export function assertValidRules(file: RuleFile): RuleFile {
+  for (const group of file.groups) {
+    for (const rule of group.rules) assertValidPromQL(`alert rule ${rule.alert} (${rule.labels.severity}) in group ${group.name}`, rule.expr);
+  }
+  return file;
+}
+
+function applicationRules(build: RuleBuilder, job: string, alerts: AlertSettings): AlertingRule[] {
+  const w = alerts.rateWindow;
+  const requests = (matchers: string) => `sum by (job, namespace, service) (rate(http_requests_total{job=${quote(job)}${matchers}}[${w}]))`;
+  return [
+    // The share of 5xx responses: the guide's table sets percentages, its example a rate per second.
+    ...build.pair("HighErrorRate", {
+      limits: alerts.highErrorRate,
+      expr: (t) => `${requests(',status=~"5.."')} / ${requests("")} > ${t}`,
+      text: (t) => ({
+        summary: "{{ $labels.job }} answers many requests with errors",
+        description: `{{ $value | humanizePercentage }} of requests to {{ $labels.job }} were answered with a 5xx status over the last ${w} (threshold ${t}).`,
+      }),
+      format: percent,
+      averagedOver: w,
+    }),
+    ...build.pair("HighResponseTime", {
+      limits: alerts.highResponseTime,
+      expr: (t) => `histogram_quantile(0.95, sum by (job, namespace, service, le) (rate(http_request_duration_seconds_bucket{job=${quote(job)}}[${w}]))) > ${t}`,
+      text: (t) => ({
+        summary: "{{ $labels.job }} responds slowly",
+        description: `The 95th percentile response time of {{ $labels.job }} is {{ $value | humanizeDuration }} over the last ${w} (threshold ${t}).`,
+      }),
+      format: seconds,
+      averagedOver: w,
+    }),
+    // The guide's expression: `up` is 0 when a scrape fails, so there is no other value to report.
+    build.rule("ApplicationDown", "critical", `up{job=${quote(job)}} == 0`, alerts.applicationDown.for, {
+      summary: "{{ $labels.job }} instance {{ $labels.instance }} is down",
+      description: `Prometheus has failed to scrape {{ $labels.instance }} of {{ $labels.job }} for ${alerts.applicationDown.for}: the process is down, not answering or unreachable.`,
+    }),
+  ];
+}
+
+function databaseRules(build: RuleBuilder, job: string, alerts: AlertSettings): AlertingRule[] {
+  const { threshold, for: forDuration } = alerts.highDatabaseConnections;
+  return [
+    build.rule("HighDatabaseConnections", "warning", `database_connections_active{job=${quote(job)}} > ${threshold}`, forDuration, {
+      summary: "Many database connections on {{ $labels.instance }}",
+      description: `{{ $value | humanize }} database connections are active on {{ $labels.instance }} (threshold ${threshold}).`,
+    }),
+  ];
+}
+
+function tradingRules(build: RuleBuilder, job: string, alerts: AlertSettings): AlertingRule[] {
+  const w = alerts.rateWindow;
+  const trades = (matchers: string) => `sum by (job, namespace, service, exchange) (rate(trades_total{job=${quote(job)}${matchers}}[${w}]))`;
+  const slow = alerts.slowOrderExecution;
+  return [
+    ...build.pair("HighTradeFailureRate", {
+      limits: alerts.highTradeFailureRate,
+      expr: (t) => `${trades(',status="failed"')} / ${trades("")} > ${t}`,
+      text: (t) => ({
+        summary: "Trades failing on {{ $labels.exchange }}",
+        description: `{{ $value | humanizePercentage }} of trades on {{ $labels.exchange }} failed over the last ${w} (threshold ${t}).`,
+      }),
+      format: percent,
+      averagedOver: w,
+    }),
+    build.rule(
+      "SlowOrderExecution",
+      "warning",
+      `histogram_quantile(0.95, sum by (job, namespace, service, exchange, le) (rate(order_execution_latency_seconds_bucket{job=${quote(job)}}[${w}]))) > ${slow.threshold}`,
+      slow.for,
+      {
+        summary: "Slow order execution on {{ $labels.exchange }}",
+        description: `The 95th percentile order execution time on {{ $labels.exchange }} is {{ $value | humanizeDuration }} over the last ${w} (threshold ${seconds(slow.threshold)}).`,
+      },
+    ),
+  ];
+}
+
+function nodeRules(build: RuleBuilder, alerts: AlertSettings): AlertingRule[] {
+  const w = alerts.rateWindow;
+  const filesystem = (metric: string) => `${metric}{fstype!="",fstype!~"${PSEUDO_FILESYSTEMS}"}`;
+  return [
+    ...build.pair("HighCpuUsage", {
+      limits: alerts.highCpuUsage,
+      expr: (t) => `1 - avg by (job, instance, node) (rate(node_cpu_seconds_total{mode="idle"}[${w}])) > ${t}`,
+      text: (t) => ({
+        summary: `CPU busy on ${NODE_NAME}`,
+        description: `The CPUs of ${NODE_NAME} were {{ $value | humanizePercentage }} busy over the last ${w} (threshold ${t}).`,
+      }),
+      format: percent,
+      labels: nodeService,
+      averagedOver: w,
+    }),
+    ...build.pair("HighMemoryUsage", {
+      limits: alerts.highMemoryUsage,
+      expr: (t) => `1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes > ${t}`,
+      text: (t) => ({
+        summary: `Memory nearly exhausted on ${NODE_NAME}`,
+        description: `{{ $value | humanizePercentage }} of the memory of ${NODE_NAME} is in use (threshold ${t}).`,
+      }),
+      format: percent,
+      labels: nodeService,
+    }),
+    ...build.pair("HighDiskUsage", {
+      limits: alerts.highDiskUsage,
+      // A read-only filesystem (a mounted image, a snapshot) is full by design.
+      expr: (t) =>
+        `1 - ${filesystem("node_filesystem_avail_bytes")} / ${filesystem("node_filesystem_size_bytes")} > ${t} unless on (instance, device, mountpoint) node_filesystem_readonly == 1`,
+      text: (t) => ({
+        summary: `Filesystem {{ $labels.mountpoint }} filling up on ${NODE_NAME}`,
+        description: `{{ $labels.mountpoint }} ({{ $labels.device }}) on ${NODE_NAME} is {{ $value | humanizePercentage }} full (threshold ${t}).`,
+      }),
+      format: percent,
+      labels: nodeService,
+    }),
+  ];
+}
+
+function monitoringRules(build: RuleBuilder, appJob: string, namespace: string, alerts: AlertSettings): AlertingRule[] {
+  const w = alerts.rateWindow;
+  const volume = (metric: string) => `kubelet_volume_stats_${metric}{namespace=${quote(namespace)}}`;
+  const volumeUsed = `1 - ${volume("available_bytes")} / ${volume("capacity_bytes")}`;
+  // Prometheus keeps its volume near retentionSizeRatio (0.85) full on purpose: only a volume that is
+  // still filling up deserves the warning. Four days ahead, from the last six hours' trend.
+  const fillingUp = `predict_linear(${volume("available_bytes")}[6h], 4 * 24 * 3600) < 0`;
+  const logAgentJobs = quote("promtail|alloy");
+  const ownAlertJobs = quote(`${appJob}|loki|promtail|alloy`);
+  const ratio = (numerator: string, denominator: string, by: string) => `sum by (${by}) (rate(${numerator}[${w}])) / sum by (${by}) (rate(${denominator}[${w}]))`;
+  const f = (key: ForOnlyAlert) => alerts[key].for;
+  return [
+    // The app, Loki and the log agent have their own alerts, with their own severities.
+    build.rule("TargetDown", "warning", `count by (job, namespace) (up{job!~${ownAlertJobs}} == 0) / count by (job, namespace) (up{job!~${ownAlertJobs}})`, f("targetDown"), {
+      summary: "{{ $labels.job }} targets down",
+      description: `{{ $value | humanizePercentage }} of the {{ $labels.job }} targets have failed every scrape for ${f("targetDown")}.`,
+    }),
+    build.rule(
+      "PrometheusRuleEvaluationFailures",
+      "critical",
+      `sum by (job, instance, rule_group) (increase(prometheus_rule_evaluation_failures_total[${w}])) > 0`,
+      f("prometheusRuleEvaluationFailures"),
+      {
+        summary: "Prometheus fails to evaluate rules",
+        description: `{{ $value | humanize }} evaluations of rule group {{ $labels.rule_group }} failed over the last ${w}: its alerts cannot fire.`,
+      },
+    ),
+    build.rule(
+      "PrometheusNotificationsFailing",
+      "critical",
+      `${ratio("prometheus_notifications_errors_total", "prometheus_notifications_sent_total", "job, instance, alertmanager")} > 0`,
+      f("prometheusNotificationsFailing"),
+      {
+        summary: "Prometheus fails to send alerts to {{ $labels.alertmanager }}",
+        description: `{{ $value | humanizePercentage }} of the alerts Prometheus sent to {{ $labels.alertmanager }} failed over the last ${w}.`,
+      },
+    ),
+    build.rule(
+      "PrometheusNotConnectedToAlertmanagers",
+      "critical",
+      "prometheus_notifications_alertmanagers_discovered < 1",
+      f("prometheusNotConnectedToAlertmanagers"),
+      {
+        summary: "Prometheus has no Alertmanager to send alerts to",
+        description: "Prometheus {{ $labels.instance }} has discovered {{ $value | humanize }} Alertmanagers: no alert leaves it.",
+      },
+    ),
+    build.rule(
+      "AlertmanagerNotificationsFailing",
+      "critical",
+      `${ratio("alertmanager_notifications_failed_total", "alertmanager_notifications_total", "job, instance, integration")} > 0`,
+      f("alertmanagerNotificationsFailing"),
+      {
+        summary: "Alertmanager fails to send {{ $labels.integration }} notifications",
+        description: `{{ $value | humanizePercentage }} of the {{ $labels.integration }} notifications from {{ $labels.instance }} failed over the last ${w}.`,
+      },
+    ),
+    build.rule("LokiDown", "critical", 'up{job="loki"} == 0', f("lokiDown"), {
+      summary: "Loki {{ $labels.instance }} is down",
+      description: `Prometheus has failed to scrape Loki at {{ $labels.instance }} for ${f("lokiDown")}: logs are not stored and cannot be queried.`,
+    }),
+    build.rule("LokiDiscardingLogs", "warning", `sum by (job, namespace, reason) (increase(loki_discarded_samples_total[${w}])) > 0`, f("lokiDiscardingLogs"), {
+      summary: "Loki rejects log lines ({{ $labels.reason }})",
+      description: `Loki rejected {{ $value | humanize }} log lines over the last ${w} with reason {{ $labels.reason }}: they are lost.`,
+    }),
+    build.rule("LogAgentDown", "warning", `up{job=~${logAgentJobs}} == 0`, f("logAgentDown"), {
+      summary: "{{ $labels.job }} {{ $labels.instance }} is down",
+      description: `Prometheus has failed to scrape {{ $labels.job }} at {{ $labels.instance }} for ${f("logAgentDown")}: logs of its node are not shipped.`,
+    }),
+    build.rule(
+      "LogAgentDroppingLogs",
+      "warning",
+      // Promtail and Alloy name the counter of lines dropped after their last retry differently.
+      `sum by (job, instance) (increase(promtail_dropped_entries_total[${w}])) > 0 or sum by (job, instance) (increase(loki_write_dropped_entries_total[${w}])) > 0`,
+      f("logAgentDroppingLogs"),
+      {
+        summary: "{{ $labels.job }} {{ $labels.instance }} drops log lines",
+        description: `{{ $labels.job }} at {{ $labels.instance }} dropped {{ $value | humanize }} log lines over the last ${w} after exhausting its retries: they are lost.`,
+      },
+    ),
+    ...build.pair("MonitoringVolumeFull", {
+      limits: alerts.monitoringVolumeFull,
+      expr: (t, severity) => (severity === "warning" ? `${volumeUsed} > ${t} and ${fillingUp}` : `${volumeUsed} > ${t}`),
+      text: (t, severity) => ({
+        summary: "Volume {{ $labels.persistentvolumeclaim }} is filling up",
+        description:
+          `The volume {{ $labels.persistentvolumeclaim }} in ${namespace} is {{ $value | humanizePercentage }} full (threshold ${t})` +
+          (severity === "warning" ? " and, at the rate of the last 6h, full within 4 days." : "."),
+      }),
+      format: percent,
+      labels: { service: "{{ $labels.persistentvolumeclaim }}" },
+    }),
+  ];
 }

@@ -10,7 +10,10 @@ export const defaultImages = {
   loki: "docker.io/grafana/loki:3.7.7",
   // Promtail is end-of-life since 2026-03-02; 3.6.x is its last release line (see README).
   promtail: "docker.io/grafana/promtail:3.6.11",
+  alloy: "docker.io/grafana/alloy:v1.19.1",
   nodeExporter: "quay.io/prometheus/node-exporter:v1.12.1",
+  // Fetches grafana.com community dashboards in Grafana's init container (grafana.communityDashboards).
+  curl: "docker.io/curlimages/curl:8.22.0",
 } as const;
 
 export type ImageName = keyof typeof defaultImages;

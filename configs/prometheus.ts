@@ -11,7 +11,17 @@ export interface PrometheusConfig {
   alerting?: { alertmanagers: AlertmanagerEndpoint[] };
   rule_files: string[];
   scrape_configs: ScrapeConfig[];
+  remote_write?: RemoteWriteConfig[];
 }
+
+export interface RemoteWriteConfig {
+  url: string;
+  basic_auth: { username: string; password_file: string };
+}
+
+/** Where the Prometheus pod mounts its Secret; the config names the file, never the password. */
+export const PROMETHEUS_SECRETS_DIR = "/etc/prometheus-secrets";
+export const REMOTE_WRITE_PASSWORD_FILE = "remote-write-password";
 
 export interface StaticConfig {
   targets: string[];
@@ -55,7 +65,7 @@ export const RULES_DIR = "rules";
 export interface PrometheusInputs {
   settings: Pick<StackSettings, "cluster" | "environment" | "prometheus" | "app" | "exporters">;
   /** How Prometheus reaches each other service; a missing entry means that service is off. */
-  targets: Partial<Record<"alertmanager" | "nodeExporter" | "grafana" | "loki" | "promtail", ServiceAddress>>;
+  targets: Partial<Record<"alertmanager" | "nodeExporter" | "grafana" | "loki" | "promtail" | "alloy", ServiceAddress>>;
   /** Find the app's pods through the Kubernetes API (off only in tests that run outside a cluster). */
   discoverAppPods: boolean;
 }
@@ -124,6 +134,7 @@ export function buildPrometheusConfig(inputs: PrometheusInputs): PrometheusConfi
     ["grafana", targets.grafana],
     ["loki", targets.loki],
     ["promtail", targets.promtail],
+    ["alloy", targets.alloy],
   ];
   const exporterJobs: [string, string | undefined][] = [
     ["redis", exporters.redis],
@@ -140,6 +151,16 @@ export function buildPrometheusConfig(inputs: PrometheusInputs): PrometheusConfi
       ? { alerting: { alertmanagers: [{ api_version: "v2" as const, ...serviceDiscovery(targets.alertmanager) }] } }
       : {}),
     rule_files: [`${RULES_DIR}/*.yml`],
+    ...(prometheus.remoteWrite
+      ? {
+          remote_write: [
+            {
+              url: prometheus.remoteWrite.url,
+              basic_auth: { username: prometheus.remoteWrite.username, password_file: `${PROMETHEUS_SECRETS_DIR}/${REMOTE_WRITE_PASSWORD_FILE}` },
+            },
+          ],
+        }
+      : {}),
     scrape_configs: [
       { job_name: "prometheus", static_configs: [{ targets: ["localhost:9090"] }] },
       ...(appJob.kubernetes_sd_configs || appJob.static_configs ? [appJob] : []),

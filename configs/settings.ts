@@ -13,6 +13,8 @@ export const SECRET_KEYS = [
   "slackWebhookUrl",
   "discordWebhookUrl",
   "grafanaAdminPassword",
+  "remoteWritePassword",
+  "externalLokiPassword",
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
@@ -93,6 +95,9 @@ const imagesSchema = z
   .strict()
   .default({});
 
+const httpsUrl = z.string().url("must be a URL like https://host/path").startsWith("https://", "must use https:// (credentials are sent with every request)");
+const basicAuthEndpoint = z.object({ url: httpsUrl, username: z.string().min(1, "must not be empty") }).strict();
+
 const prometheusSchema = z
   .object({
     ...serviceToggle,
@@ -102,6 +107,8 @@ const prometheusSchema = z
     retentionSizeRatio: z.number().gt(0.1).max(0.95, "must be at most 0.95 so the WAL and compaction have room").default(0.85),
     scrapeInterval: duration.default("15s"),
     evaluationInterval: duration.default("15s"),
+    /** Copy every sample to a remote store (e.g. Grafana Cloud); the password is `observability:remoteWritePassword`. */
+    remoteWrite: basicAuthEndpoint.optional(),
     resources: resources("200m", "512Mi", "2Gi"),
   })
   .strict()
@@ -174,6 +181,21 @@ const alertmanagerSchema = z
   .strict()
   .default({});
 
+/** A dashboard from grafana.com by id and pinned revision, e.g. {id: 1860, revision: 41, folder: "Infrastructure"}. */
+const communityDashboardSchema = z
+  .object({
+    id: z.number().int().positive("must be a grafana.com dashboard id like 1860"),
+    /** Pinned like an image tag: a new revision is a reviewed change. */
+    revision: z.number().int().positive("must be a revision number like 41"),
+    /** Grafana folder to show it in; the same names as the stack's own folders merge with them. */
+    folder: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 _-]{0,62}$/, "must be a folder name of letters, digits, spaces, - and _").default("Community"),
+    /** The dashboard's datasource inputs (its `__inputs`, e.g. DS_PROMETHEUS) and the stack datasource each stands for. */
+    datasources: z
+      .record(z.string().regex(/^[A-Za-z0-9_-]+$/, "must be an input name like DS_PROMETHEUS"), z.enum(["prometheus", "loki", "alertmanager"], { errorMap: () => ({ message: "must be one of prometheus, loki, alertmanager" }) }))
+      .default({ DS_PROMETHEUS: "prometheus" }),
+  })
+  .strict();
+
 const grafanaSchema = z
   .object({
     ...serviceToggle,
@@ -181,6 +203,21 @@ const grafanaSchema = z
     adminUser: z.string().min(1).default("admin"),
     rootUrl: z.string().url("must be a URL like https://grafana.example.com").default("http://localhost:3000"),
     plugins: z.array(z.string().regex(/^[a-z0-9-]+(@[0-9.]+)?$/, "must be plugin ids like grafana-clock-panel")).default(["grafana-clock-panel"]),
+    /** An Ingress for Grafana; when set, Grafana's root URL follows its host. */
+    ingress: z
+      .object({
+        host: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a host name like grafana.example.com"),
+        className: dnsLabel.optional(),
+        /** Secret holding the TLS certificate for the host; unset serves plain HTTP. */
+        tlsSecretName: dnsLabel.optional(),
+      })
+      .strict()
+      .optional(),
+    /** grafana.com dashboards fetched when the Grafana pod starts; empty (the default) fetches none. */
+    communityDashboards: z
+      .array(communityDashboardSchema)
+      .default([])
+      .refine((list) => new Set(list.map((d) => d.id)).size === list.length, { message: "must not list the same dashboard id twice" }),
     resources: resources("100m", "256Mi", "1Gi"),
   })
   .strict()
@@ -199,8 +236,83 @@ const lokiSchema = z
   .strict()
   .default({});
 
+const agentResources = (cpu: string, memory: string, memoryLimit: string) =>
+  z.object({ resources: resources(cpu, memory, memoryLimit) }).strict().default({});
+
+const PRIVATE_RANGES: [string, ...string[]] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/, "must be a CIDR like 10.0.0.0/8");
+
 const agentSchema = (cpu: string, memory: string, memoryLimit: string) =>
   z.object({ ...serviceToggle, resources: resources(cpu, memory, memoryLimit) }).strict().default({});
+
+/** A share of a whole, as the rules compare it: 0.05 is 5%. */
+const share = z.number().gt(0, "must be a share above 0 and at most 1, like 0.05 for 5%").max(1, "must be a share above 0 and at most 1, like 0.05 for 5%");
+const seconds = z.number().positive("must be greater than 0 seconds");
+const count = z.number().int().positive("must be greater than 0");
+
+/** How long a condition must hold before its alert fires (the rule's `for:`). */
+const alertFor = (defaultFor: string) => ({ for: duration.default(defaultFor) });
+
+/**
+ * A warning/critical pair sharing one alert name: the critical inhibits the warning, so the
+ * warning threshold must be the lower one.
+ */
+const thresholdPair = (value: z.ZodNumber, warning: number, critical: number, defaultFor: string) =>
+  z
+    .object({ warning: value.default(warning), critical: value.default(critical), ...alertFor(defaultFor) })
+    .strict()
+    // The order only means something between two valid thresholds; an invalid one has its own message.
+    .refine(
+      (pair) => !(value.safeParse(pair.warning).success && value.safeParse(pair.critical).success) || pair.warning < pair.critical,
+      (pair) => ({ message: `must be below critical (${pair.critical})`, path: ["warning"] }),
+    )
+    .default({});
+const threshold = (value: z.ZodNumber, defaultThreshold: number, defaultFor: string) =>
+  z.object({ threshold: value.default(defaultThreshold), ...alertFor(defaultFor) }).strict().default({});
+const forOnly = (defaultFor: string) => z.object(alertFor(defaultFor)).strict().default({});
+
+/** Alert thresholds and `for:` durations, one key per alert (the alert's name in camelCase); defaults are the guide's. */
+const alertsSchema = z
+  .object({
+    /** Window of every rate() and latency quantile: at least four scrape intervals, so a missed scrape does not blank it. */
+    rateWindow: duration.default("5m"),
+    /** Where people read docs/runbooks.md (e.g. its page on your Git host); every rule links to its section there. */
+    runbooksUrl: z
+      .string()
+      .regex(/^(https?:\/\/[^\s#]+|[\w./-]+)$/, "must be a URL without #fragment, like https://git.example.com/observability/blob/main/docs/runbooks.md")
+      .default("docs/runbooks.md"),
+    /** Share of the app's requests answered with a 5xx status. */
+    highErrorRate: thresholdPair(share, 0.01, 0.05, "5m"),
+    /** 95th percentile response time of the app, in seconds. */
+    highResponseTime: thresholdPair(seconds, 1, 3, "5m"),
+    applicationDown: forOnly("1m"),
+    /** Active database connections of one app instance. */
+    highDatabaseConnections: threshold(count, 80, "5m"),
+    /** Share of trades that fail, per exchange. */
+    highTradeFailureRate: thresholdPair(share, 0.05, 0.1, "5m"),
+    /** 95th percentile order execution time per exchange, in seconds. */
+    slowOrderExecution: threshold(seconds, 5, "5m"),
+    /** Share of a node's CPU time spent busy. */
+    highCpuUsage: thresholdPair(share, 0.7, 0.9, "10m"),
+    /** Share of a node's memory not available to new processes. */
+    highMemoryUsage: thresholdPair(share, 0.8, 0.95, "5m"),
+    /** Share of a node's real (not in-memory, not read-only) filesystem in use. */
+    highDiskUsage: thresholdPair(share, 0.8, 0.95, "5m"),
+    /** Share of a monitoring PVC in use; the warning also needs the volume to be filling up (see docs/runbooks.md). */
+    monitoringVolumeFull: thresholdPair(share, 0.8, 0.95, "5m"),
+    targetDown: forOnly("5m"),
+    prometheusRuleEvaluationFailures: forOnly("5m"),
+    prometheusNotificationsFailing: forOnly("5m"),
+    prometheusNotConnectedToAlertmanagers: forOnly("5m"),
+    alertmanagerNotificationsFailing: forOnly("5m"),
+    lokiDown: forOnly("5m"),
+    lokiDiscardingLogs: forOnly("15m"),
+    logAgentDown: forOnly("5m"),
+    logAgentDroppingLogs: forOnly("5m"),
+  })
+  .strict()
+  .default({});
+export type AlertSettings = z.infer<typeof alertsSchema>;
 
 export const settingsSchema = z
   .object({
@@ -218,14 +330,38 @@ export const settingsSchema = z
     alertmanager: alertmanagerSchema,
     grafana: grafanaSchema,
     loki: lokiSchema,
-    promtail: agentSchema("50m", "64Mi", "256Mi"),
+    alerts: alertsSchema,
+    /** The DaemonSet that ships logs to Loki. Promtail is end-of-life; Alloy is its supported successor. */
+    logAgent: z.enum(["promtail", "alloy", "none"], { errorMap: () => ({ message: "must be one of promtail, alloy, none" }) }).default("promtail"),
+    promtail: agentResources("50m", "64Mi", "256Mi"),
+    alloy: agentResources("50m", "128Mi", "512Mi"),
+    /** Send logs to an external Loki (e.g. Grafana Cloud) instead of the in-cluster one; password: `observability:externalLokiPassword`. */
+    externalLoki: basicAuthEndpoint.optional(),
     nodeExporter: agentSchema("20m", "32Mi", "128Mi"),
+    /** Namespace of the agents that need host access (log agent, node-exporter); default `<namespace>-agents`. */
+    agentsNamespace: dnsLabel.optional(),
+    /** Protect PVCs and namespaces from `pulumi destroy` and keep them if the stack forgets them. */
+    protectData: z.boolean().default(false),
+    networkPolicies: z
+      .object({
+        enabled: z.boolean().default(false),
+        /** Namespace of the ingress controller allowed to reach Grafana. */
+        ingressNamespace: dnsLabel.default("ingress-nginx"),
+        /** Where the nodes' addresses lie: node-exporter listens on the host network. */
+        nodeCidrs: z.array(cidr).nonempty().default(PRIVATE_RANGES),
+        /** Where the Kubernetes API server lies, for service discovery. */
+        apiServerCidrs: z.array(cidr).nonempty().default(PRIVATE_RANGES),
+        apiServerPorts: z.array(z.number().int().min(1).max(65535)).nonempty().default([443, 6443]),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 
 type ParsedSettings = z.infer<typeof settingsSchema>;
-export type StackSettings = Omit<ParsedSettings, "images"> & {
+export type StackSettings = Omit<ParsedSettings, "images" | "agentsNamespace"> & {
   images: Images;
+  agentsNamespace: string;
   /** Which secret settings are set; their values never enter this object. */
   secretsSet: Record<SecretKey, boolean>;
 };
@@ -297,8 +433,13 @@ export function parseSettings(raw: RawSettings): StackSettings {
 
   const secretsSet = Object.fromEntries(SECRET_KEYS.map((key) => [key, raw.secrets[key] !== undefined])) as Record<SecretKey, boolean>;
   const parsed = result.data;
-  const settings: StackSettings = { ...parsed, images: { ...defaultImages, ...stripUndefined(parsed.images) }, secretsSet };
-  const problems = [...secretProblems(settings, raw.secrets), ...dependencyProblems(settings)];
+  const settings: StackSettings = {
+    ...parsed,
+    images: { ...defaultImages, ...stripUndefined(parsed.images) },
+    agentsNamespace: parsed.agentsNamespace ?? `${parsed.namespace}-agents`,
+    secretsSet,
+  };
+  const problems = [...secretProblems(settings, raw.secrets), ...endpointSecretProblems(settings), ...dependencyProblems(settings)];
   if (problems.length > 0) throw new SettingsError(problems);
   return settings;
 }
@@ -327,15 +468,30 @@ function secretProblems(settings: StackSettings, secrets: RawSettings["secrets"]
   return problems;
 }
 
-function dependencyProblems(settings: StackSettings): string[] {
-  const requires: [keyof StackSettings & string, keyof StackSettings & string, string][] = [
-    ["promtail", "loki", "Promtail pushes every log line to Loki"],
-    ["grafana", "prometheus", "Prometheus is Grafana's default datasource"],
+function endpointSecretProblems(settings: StackSettings): string[] {
+  const endpoints: [boolean, SecretKey, (string | number)[]][] = [
+    [settings.prometheus.enabled && settings.prometheus.remoteWrite !== undefined, "remoteWritePassword", ["prometheus", "remoteWrite"]],
+    [settings.logAgent !== "none" && settings.externalLoki !== undefined, "externalLokiPassword", ["externalLoki"]],
   ];
-  return requires
-    .filter(([user, needed]) => (settings[user] as { enabled: boolean }).enabled && !(settings[needed] as { enabled: boolean }).enabled)
-    .map(
-      ([user, needed, why]) =>
-        `${settingKey([needed, "enabled"])}: must be true while ${settingKey([user, "enabled"])} is true (${why}); switch both off or keep ${needed}`,
+  return endpoints
+    .filter(([on, key]) => on && !settings.secretsSet[key])
+    .map(([, key, path]) => `${settingKey([key])}: is required because ${settingKey(path)} is set; set it with: pulumi config set --secret ${settingKey([key])} <value>`);
+}
+
+function dependencyProblems(settings: StackSettings): string[] {
+  const problems: string[] = [];
+  if (settings.logAgent !== "none" && settings.externalLoki === undefined && !settings.loki.enabled) {
+    problems.push(
+      `${settingKey(["loki", "enabled"])}: must be true while ${settingKey(["logAgent"])} is ${settings.logAgent} (the agent pushes every log line to Loki); set logAgent to none, set externalLoki, or keep loki`,
     );
+  }
+  if (settings.grafana.enabled && !settings.prometheus.enabled) {
+    problems.push(
+      `${settingKey(["prometheus", "enabled"])}: must be true while ${settingKey(["grafana", "enabled"])} is true (Prometheus is Grafana's default datasource); switch both off or keep prometheus`,
+    );
+  }
+  if (settings.agentsNamespace === settings.namespace) {
+    problems.push(`${settingKey(["agentsNamespace"])}: must differ from ${settingKey(["namespace"])}: the servers' namespace enforces the restricted Pod Security Standard, which the agents cannot meet`);
+  }
+  return problems;
 }

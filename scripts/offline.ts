@@ -16,6 +16,8 @@ export interface RecordedResource {
   /** The parent's `type::name`, or undefined for the stack's own children. */
   parent?: string;
   custom: boolean;
+  /** Resource options the engine would enforce: `protect` blocks deletion, `retainOnDelete` keeps the object in the cluster. */
+  options: { protect: boolean; retainOnDelete: boolean };
   /** Inputs with secret Outputs unwrapped: only what a Kubernetes Secret holds can be a secret value. */
   state: Record<string, any>;
 }
@@ -80,11 +82,15 @@ export async function runProgram(stack: string, stackConfig: StackConfig): Promi
 
   pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
 
-  // The mocks do not see a resource's parent; the monitor's request does.
-  const parents = new Map<string, string>();
+  // The mocks see neither a resource's parent nor its options; the monitor's request does.
+  const requests = new Map<string, { parent: string; protect: boolean; retainOnDelete: boolean }>();
   const originalRegister = MockMonitor.prototype.registerResource;
   MockMonitor.prototype.registerResource = function (req: any, callback: any) {
-    parents.set(`${req.getType()}::${req.getName()}`, req.getParent());
+    requests.set(`${req.getType()}::${req.getName()}`, {
+      parent: req.getParent(),
+      protect: Boolean(req.getProtect()),
+      retainOnDelete: Boolean(req.getRetainondelete()),
+    });
     return originalRegister.call(this, req, callback);
   };
 
@@ -99,7 +105,7 @@ export async function runProgram(stack: string, stackConfig: StackConfig): Promi
         if (args.type === "random:index/randomPassword:RandomPassword") {
           state.result = createHash("sha256").update(`${stack}/${args.name}`).digest("base64url").slice(0, args.inputs.length ?? 32);
         }
-        resources.push({ type: args.type, name: args.name, custom: args.custom ?? true, state });
+        resources.push({ type: args.type, name: args.name, custom: args.custom ?? true, options: { protect: false, retainOnDelete: false }, state });
         return { id: `${args.name}-id`, state };
       },
       call: (args) => args.inputs,
@@ -117,8 +123,10 @@ export async function runProgram(stack: string, stackConfig: StackConfig): Promi
   await waitForRPCs();
 
   for (const resource of resources) {
-    const parentUrn = parents.get(`${resource.type}::${resource.name}`);
-    if (parentUrn) resource.parent = parentUrn.split("::").slice(-2).join("::").replace(/^.*\$/, "");
+    const request = requests.get(`${resource.type}::${resource.name}`);
+    if (!request) continue;
+    resource.options = { protect: request.protect, retainOnDelete: request.retainOnDelete };
+    if (request.parent) resource.parent = request.parent.split("::").slice(-2).join("::").replace(/^.*\$/, "");
   }
   const secretValues = stackConfig.secretKeys.map((key) => stackConfig.config[key]);
   return { stack, resources, outputs, secretValues };

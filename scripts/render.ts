@@ -102,7 +102,7 @@ export function writeRender(out: string, run: OfflineRun, rendered: Rendered): v
   fs.writeFileSync(path.join(out, "manifests.yaml"), rendered.manifests.map((m) => stringify(m, { lineWidth: 0 })).join("---\n"));
   fs.writeFileSync(
     path.join(out, "resources.json"),
-    JSON.stringify(run.resources.map(({ type, name, parent }) => ({ type, name, parent: parent ?? null })), null, 2) + "\n",
+    JSON.stringify(run.resources.map(({ type, name, parent, options }) => ({ type, name, parent: parent ?? null, ...options })), null, 2) + "\n",
   );
   fs.writeFileSync(path.join(out, "outputs.json"), JSON.stringify(run.outputs, null, 2) + "\n");
   for (const [file, content] of rendered.files) {

@@ -11,7 +11,15 @@ describe.each(["dev", "prod"])("the %s stack", (stack) => {
     r = await render({ stack });
   });
 
-  test.each(SERVERS)("%s has a Deployment with Recreate, a Service and a PVC it mounts", (name) => {
+  const singleReplica = (name: string) => !(stack === "prod" && name === "alertmanager");
+
+  test.each(SERVERS)("%s has a Service and its own volume: a Deployment with Recreate and a PVC when single-replica", (name) => {
+    if (!singleReplica(name)) {
+      const set = find(r, "StatefulSet", name);
+      expect(set.spec.volumeClaimTemplates.map((t: any) => t.spec.accessModes)).toEqual([["ReadWriteOnce"]]);
+      expect(find(r, "Service", name).spec.selector).toEqual(set.spec.selector.matchLabels);
+      return;
+    }
     const deployment = find(r, "Deployment", name);
     expect(deployment.spec.strategy.type).toBe("Recreate");
     const pvc = find(r, "PersistentVolumeClaim", `${name}-data`);
@@ -29,7 +37,7 @@ describe.each(["dev", "prod"])("the %s stack", (stack) => {
 
   test("every image is pinned and every container has requests, a memory limit and probes", () => {
     const workloads = r.manifests.filter((m) => WORKLOAD_KINDS.includes(m.kind));
-    expect(workloads).toHaveLength(6);
+    expect(workloads.map((w) => w.metadata.name).sort()).toEqual(["alertmanager", "grafana", "loki", "node-exporter", "prometheus", "promtail"]);
     for (const workload of workloads) {
       for (const c of containersOf(workload)) {
         const where = `${workload.kind}/${workload.metadata.name} container ${c.name}`;
@@ -45,7 +53,7 @@ describe.each(["dev", "prod"])("the %s stack", (stack) => {
   });
 
   test("the servers run as the numeric non-root users their images expect", () => {
-    const uid = (name: string) => find(r, "Deployment", name).spec.template.spec.securityContext;
+    const uid = (name: string) => find(r, singleReplica(name) ? "Deployment" : "StatefulSet", name).spec.template.spec.securityContext;
     expect(uid("prometheus")).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } });
     expect(uid("alertmanager")).toMatchObject({ runAsNonRoot: true, runAsUser: 65534 });
     expect(uid("grafana")).toMatchObject({ runAsNonRoot: true, runAsUser: 472 });
@@ -65,9 +73,8 @@ describe.each(["dev", "prod"])("the %s stack", (stack) => {
 
   test("every service is a ComponentResource and every Kubernetes object has a parent", () => {
     const components = r.resources.filter((x) => x.type.startsWith("observability:index:")).map((x) => x.type);
-    expect(components.sort()).toEqual(
-      ["Alertmanager", "Grafana", "Loki", "NodeExporter", "ObservabilityStack", "Prometheus", "Promtail"].map((c) => `observability:index:${c}`),
-    );
+    const expected = ["Alertmanager", "Grafana", "Loki", "NodeExporter", "ObservabilityStack", "Prometheus", "Promtail", ...(stack === "prod" ? ["NetworkPolicies"] : [])];
+    expect(components.sort()).toEqual(expected.sort().map((c) => `observability:index:${c}`));
     const orphans = r.resources.filter((x) => x.type !== "observability:index:ObservabilityStack" && !x.parent);
     expect(orphans).toEqual([]);
     for (const x of r.resources.filter((x) => x.type === "kubernetes:apps/v1:Deployment")) {
@@ -117,8 +124,8 @@ describe.each(["dev", "prod"])("the %s stack", (stack) => {
 });
 
 describe("switching services off", () => {
-  test("without Loki and Promtail there is no log pipeline and Grafana has no Loki datasource", async () => {
-    const r = await render({ stack: "dev", set: ['loki={"enabled":false}', 'promtail={"enabled":false}'] });
+  test("without Loki and a log agent there is no log pipeline and Grafana has no Loki datasource", async () => {
+    const r = await render({ stack: "dev", set: ['loki={"enabled":false}', "logAgent=none"] });
     expect(r.manifests.some((m) => m.metadata?.name === "loki" || m.metadata?.name === "promtail")).toBe(false);
     const datasources = parse(r.files["grafana/provisioning/datasources/datasources.yaml"]).datasources.map((d: any) => d.uid);
     expect(datasources).toEqual(["prometheus", "alertmanager"]);

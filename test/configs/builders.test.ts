@@ -2,6 +2,7 @@ import { buildAlertmanagerConfig } from "../../configs/alertmanager";
 import { buildDatasources, buildGrafanaIni, toIni } from "../../configs/grafana";
 import { buildLokiConfig } from "../../configs/loki";
 import { buildPrometheusConfig, retentionSize } from "../../configs/prometheus";
+import { logDestination } from "../../configs/log-destination";
 import { buildPromtailConfig } from "../../configs/promtail";
 import { ServiceAddress } from "../../configs/service-address";
 import { parseSettings } from "../../configs/settings";
@@ -91,7 +92,7 @@ describe("loki.yaml", () => {
 });
 
 describe("promtail.yaml", () => {
-  const config = buildPromtailConfig({ settings: settingsWith(), loki: k8s("loki", 3100) });
+  const config = buildPromtailConfig({ settings: settingsWith(), destination: logDestination({}, k8s("loki", 3100)) });
 
   test("pushes to Loki and labels every pod's logs with namespace, pod, container and app", () => {
     expect(config.clients[0].url).toBe("http://loki.monitoring.svc.cluster.local:3100/loki/api/v1/push");

@@ -66,19 +66,40 @@ describe("stack settings", () => {
     expect(() => parse(values, { [secret]: { secure: true } })).not.toThrow();
   });
 
+  test.each([
+    [{ prometheus: { remoteWrite: { url: "https://prometheus.example.com/api/prom/push", username: "1" } } }, "remoteWritePassword"],
+    [{ externalLoki: { url: "https://logs.example.com/loki/api/v1/push", username: "1" } }, "externalLokiPassword"],
+  ])("an external endpoint without its password is refused: %p", (values, secret) => {
+    expect(problems(values)).toEqual([expect.stringContaining(`observability:${secret}: is required because`)]);
+    expect(() => parse(values, { [secret]: { secure: true } })).not.toThrow();
+  });
+
+  test("external endpoints must use https", () => {
+    expect(problems({ prometheus: { remoteWrite: { url: "http://plain.example.com/push", username: "1" } } }, { remoteWritePassword: { secure: true } })).toEqual([
+      "observability:prometheus.remoteWrite.url: must use https:// (credentials are sent with every request)",
+    ]);
+  });
+
+  test("the agents need a namespace of their own", () => {
+    expect(parse({}).agentsNamespace).toBe("monitoring-agents");
+    expect(problems({ agentsNamespace: "monitoring" })).toEqual([expect.stringMatching(/^observability:agentsNamespace: must differ/)]);
+  });
+
   test("a secret set without --secret is refused", () => {
     expect(problems({}, { smtpPassword: { secure: false } })).toEqual([expect.stringContaining("observability:smtpPassword: must be stored encrypted")]);
   });
 
   test.each([
-    [{ loki: { enabled: false } }, "observability:loki.enabled: must be true while observability:promtail.enabled is true"],
+    [{ loki: { enabled: false } }, "observability:loki.enabled: must be true while observability:logAgent is promtail"],
     [{ prometheus: { enabled: false } }, "observability:prometheus.enabled: must be true while observability:grafana.enabled is true"],
   ])("switching off a service another needs is refused: %p", (values, message) => {
     expect(problems(values)).toEqual([expect.stringContaining(message)]);
   });
 
   test("switching off a service and everything that needs it is fine", () => {
-    expect(parse({ loki: { enabled: false }, promtail: { enabled: false } }).loki.enabled).toBe(false);
+    expect(parse({ loki: { enabled: false }, logAgent: "none" }).loki.enabled).toBe(false);
+    const external = { loki: { enabled: false }, externalLoki: { url: "https://logs.example.com/loki/api/v1/push", username: "123" } };
+    expect(parse(external, { externalLokiPassword: { secure: true } }).logAgent).toBe("promtail");
   });
 
   test("an unpinned image override is refused", () => {

@@ -9,7 +9,7 @@ import { PROJECT_ROOT } from "../../scripts/offline";
 export interface RenderResult {
   dir: string;
   manifests: Record<string, any>[];
-  resources: { type: string; name: string; parent: string | null }[];
+  resources: { type: string; name: string; parent: string | null; protect: boolean; retainOnDelete: boolean }[];
   outputs: Record<string, any>;
   /** Path under files/ → content. */
   files: Record<string, string>;

@@ -1,0 +1,73 @@
+/**
+ * Every dashboard the stack provisions, and the one entry point that builds and checks them.
+ * To add a dashboard: write a file next to this one that exports a DashboardDefinition, list it in
+ * DASHBOARDS, describe it in docs/dashboards.md.
+ */
+import { DATASOURCE_UIDS } from "../grafana";
+import { application } from "./application";
+import { databaseAndCache } from "./database-cache";
+import { infrastructure } from "./infrastructure";
+import { logs } from "./logs";
+import { ml } from "./ml";
+import { DashboardModel, DatasourceName, datasourceRef } from "./panels";
+import { stackHealth } from "./stack-health";
+import { trading } from "./trading";
+import { DashboardError, dashboardProblems } from "./validate";
+
+/** Grafana folders; each is one directory under the dashboards path and one ConfigMap. */
+export const FOLDERS = { application: "Application", infrastructure: "Infrastructure", observability: "Observability" } as const;
+export type Folder = (typeof FOLDERS)[keyof typeof FOLDERS];
+
+export interface DashboardInputs {
+  /** Job name of the app's scrape config: the default of the `job` variable. */
+  appJob: string;
+}
+
+export interface DashboardDefinition {
+  folder: Folder;
+  /**
+   * Datasources its panels query. The stack provisions the dashboard only when all of them are
+   * (no Logs dashboard without Loki); the validator holds the panels to this list.
+   */
+  datasources: DatasourceName[];
+  build(inputs: DashboardInputs): DashboardModel;
+}
+
+/** What the Grafana component mounts: the folder the file goes to, and the dashboard JSON. */
+export interface ProvisionedDashboard {
+  folder: string;
+  json: DashboardModel;
+}
+
+export type { DatasourceName } from "./panels";
+
+export const DASHBOARDS: DashboardDefinition[] = [application, trading, ml, infrastructure, databaseAndCache, logs, stackHealth];
+
+/** The datasources configs/grafana.ts buildDatasources provisions for these services. */
+export function provisionedDatasources(enabled: { loki: boolean; alertmanager: boolean }): DatasourceName[] {
+  return (Object.keys(DATASOURCE_UIDS) as DatasourceName[]).filter((name) => name === "prometheus" || enabled[name]);
+}
+
+/**
+ * Builds every dashboard whose datasources are provisioned and checks them all; throws a
+ * DashboardError listing every problem, each naming its dashboard and panel, so a bad query stops
+ * `pulumi preview` instead of showing up as a red panel.
+ */
+export function buildDashboards(inputs: DashboardInputs & { datasources: DatasourceName[] }, definitions = DASHBOARDS): ProvisionedDashboard[] {
+  const available = new Set(inputs.datasources);
+  const built = definitions
+    .filter((definition) => definition.datasources.every((name) => available.has(name)))
+    .map((definition) => ({ folder: definition.folder, datasources: definition.datasources, json: definition.build(inputs) }));
+
+  // Each dashboard is checked against the datasources it declares, which are all provisioned.
+  const asProvisioned = (names: DatasourceName[]) => names.map(datasourceRef).map((ref) => ({ uid: ref.uid!, type: ref.type! }));
+  const problems = built.flatMap((d) => dashboardProblems(d.json, asProvisioned(d.datasources)));
+  const seen = new Map<string, string>();
+  for (const { json } of built) {
+    const other = seen.get(json.uid);
+    if (other) problems.push(`dashboard "${json.title}": uid ${json.uid} is already used by dashboard "${other}"`);
+    seen.set(json.uid, json.title);
+  }
+  if (problems.length > 0) throw new DashboardError(problems);
+  return built.map(({ folder, json }) => ({ folder, json }));
+}

@@ -1,0 +1,59 @@
+import type { DashboardDefinition } from ".";
+import { buildDashboard, higherIsWorse, labelValuesVariable, logsPanel, lokiQuery, statPanel, textVariable, timeSeriesPanel, units } from "./panels";
+
+/**
+ * Streams as the log agent labels them (configs/pod-log-discovery.ts): namespace, app, pod,
+ * container; the app's JSON pipeline adds level. "All" is `.+` for namespace, so the selector
+ * always has one matcher Loki accepts, and `.*` for app and level, so streams without those labels
+ * (pods with no app label, non-JSON logs) still show.
+ */
+const STREAMS = `namespace=~"$namespace", app=~"$app"`;
+const LEVELLED = `${STREAMS}, level=~"$level"`;
+/** Error-looking lines in any format: the app's JSON `"level": "ERROR"` as well as plain text. */
+const ERROR_LINES = `|~ "(?i)(error|exception|fatal|panic|critical)"`;
+
+const countOverTime = (selector: string, pipeline = "") => `count_over_time({${selector}} ${pipeline}[$__auto])`;
+
+export const logs: DashboardDefinition = {
+  folder: "Observability",
+  datasources: ["loki"],
+  build: () =>
+    buildDashboard({
+      uid: "observability-logs",
+      title: "Logs",
+      description: "Log volume by level and app from Loki, error lines, and a live tail filtered by namespace, app, level and text.",
+      tags: ["logs", "loki"],
+      variables: [
+        labelValuesVariable("namespace", { label: "Namespace", datasource: "loki", query: "label_values(namespace)" }),
+        labelValuesVariable("app", { label: "App", datasource: "loki", query: `label_values({namespace=~"$namespace"}, app)`, allValue: ".*" }),
+        labelValuesVariable("level", { label: "Level", datasource: "loki", query: `label_values({${STREAMS}}, level)`, allValue: ".*" }),
+        textVariable("search", "Line contains"),
+      ],
+      sections: [
+        {
+          row: "Volume",
+          panels: [
+            statPanel({ title: "Log lines per second", description: "Lines ingested per second from the selected streams.", unit: units.Short, width: 6, query: lokiQuery(`sum(rate({${LEVELLED}} [$__auto]))`) }),
+            statPanel({
+              title: "Error lines per second",
+              description: "Lines that look like errors (error, exception, fatal, panic, critical), per second.",
+              unit: units.Short,
+              width: 6,
+              thresholds: higherIsWorse(0.1, 1),
+              query: lokiQuery(`sum(rate({${STREAMS}} ${ERROR_LINES} [$__auto]))`),
+            }),
+            timeSeriesPanel({ title: "Log volume by level", description: "Lines per interval, per level (the app's JSON logs carry one; other streams show as empty).", unit: units.Short, stacked: true, queries: [lokiQuery(`sum by (level) (${countOverTime(LEVELLED)})`, "{{level}}")] }),
+            timeSeriesPanel({ title: "Log volume by app", description: "Lines per interval, per app.", unit: units.Short, stacked: true, width: 24, queries: [lokiQuery(`sum by (app) (${countOverTime(LEVELLED)})`, "{{app}}")] }),
+            timeSeriesPanel({ title: "Error lines by app", description: "Error-looking lines per interval, per app.", unit: units.Short, width: 24, queries: [lokiQuery(`sum by (app) (${countOverTime(STREAMS, ERROR_LINES + " ")})`, "{{app}}")] }),
+          ],
+        },
+        {
+          row: "Lines",
+          panels: [
+            logsPanel({ title: "Error logs", description: "The latest error-looking lines of the selected namespaces and apps.", query: lokiQuery(`{${STREAMS}} ${ERROR_LINES}`) }),
+            logsPanel({ title: "Live logs", description: "Every line of the selected namespaces, apps and levels that contains the search text; turn on auto-refresh to follow.", height: 16, query: lokiQuery(`{${LEVELLED}} |= "$search"`) }),
+          ],
+        },
+      ],
+    }),
+};

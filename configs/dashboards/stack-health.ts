@@ -1,0 +1,85 @@
+import type { DashboardDefinition } from ".";
+import { buildDashboard, labelValuesVariable, promQuery, statPanel, Thresholds, timeSeriesPanel, units } from "./panels";
+import { aggregate, sumRate } from "./queries";
+
+/** Jobs as configs/prometheus.ts names the stack's own scrape configs. */
+const JOBS = { prometheus: `job="prometheus"`, alertmanager: `job="alertmanager"`, loki: `job="loki"`, promtail: `job="promtail"`, alloy: `job="alloy"` };
+const SELECTED = `job=~"$job"`;
+/** Any count of broken things above zero is worth a look. */
+const NONE_EXPECTED: Thresholds = { base: "green", steps: [[1, "red"]] };
+const FAILURES_EXPECTED_ZERO: Thresholds = { base: "green", steps: [[0.001, "red"]] };
+
+export const stackHealth: DashboardDefinition = {
+  folder: "Observability",
+  datasources: ["prometheus"],
+  build: () =>
+    buildDashboard({
+      uid: "observability-stack-health",
+      title: "Stack health",
+      description: "Is the monitoring itself working: targets, scrapes, rule evaluation, alert delivery, log ingestion.",
+      tags: ["stack"],
+      variables: [labelValuesVariable("job", { label: "Job", datasource: "prometheus", query: "label_values(up, job)" })],
+      sections: [
+        {
+          row: "Overview",
+          panels: [
+            statPanel({ title: "Targets down", description: "Scrape targets of the selected jobs not answering.", thresholds: NONE_EXPECTED, width: 6, query: promQuery(`count(up{${SELECTED}} == 0) or vector(0)`) }),
+            statPanel({ title: "Alerts firing", description: "Alerts Prometheus has firing now.", thresholds: { base: "green", steps: [[1, "orange"]] }, width: 6, query: promQuery(`count(ALERTS{alertstate="firing"}) or vector(0)`) }),
+            statPanel({ title: "Rule evaluation failures", description: "Rule evaluations failing per second: a rule that cannot evaluate never fires.", unit: units.Short, thresholds: FAILURES_EXPECTED_ZERO, width: 6, query: promQuery(sumRate("prometheus_rule_evaluation_failures_total", JOBS.prometheus)) }),
+            statPanel({ title: "Notifications failed", description: "Alertmanager notifications failing per second, every integration.", unit: units.Short, thresholds: FAILURES_EXPECTED_ZERO, width: 6, query: promQuery(sumRate("alertmanager_notifications_failed_total", JOBS.alertmanager)) }),
+          ],
+        },
+        {
+          row: "Scraping",
+          panels: [
+            timeSeriesPanel({ title: "Targets up by job", description: "Targets answering scrapes, per job.", queries: [promQuery(aggregate("sum", `up{${SELECTED}}`, ["job"]), "{{job}}")] }),
+            timeSeriesPanel({ title: "Scrape duration by job", description: "Slowest scrape per job: near the scrape timeout, samples go missing.", unit: units.Seconds, queries: [promQuery(aggregate("max", `scrape_duration_seconds{${SELECTED}}`, ["job"]), "{{job}}")] }),
+          ],
+        },
+        {
+          row: "Rules and alerts",
+          panels: [
+            timeSeriesPanel({ title: "Rule evaluation failures by group", description: "Failed evaluations per second, per rule group.", unit: units.Short, thresholds: FAILURES_EXPECTED_ZERO, queries: [promQuery(sumRate("prometheus_rule_evaluation_failures_total", JOBS.prometheus, ["rule_group"]), "{{rule_group}}")] }),
+            timeSeriesPanel({ title: "Rule group evaluation time", description: "How long each rule group took at its last evaluation; above its interval, evaluations are skipped.", unit: units.Seconds, queries: [promQuery(aggregate("max", `prometheus_rule_group_last_duration_seconds{${JOBS.prometheus}}`, ["rule_group"]), "{{rule_group}}")] }),
+            timeSeriesPanel({ title: "Firing alerts by name", description: "Firing alerts by name and severity.", queries: [promQuery(aggregate("count", `ALERTS{alertstate="firing"}`, ["alertname", "severity"]), "{{alertname}} ({{severity}})")] }),
+            timeSeriesPanel({
+              title: "Alert delivery from Prometheus",
+              description: "Alerts Prometheus failed to send to Alertmanager, or dropped, per second.",
+              unit: units.Short,
+              thresholds: FAILURES_EXPECTED_ZERO,
+              queries: [promQuery(sumRate("prometheus_notifications_errors_total", JOBS.prometheus), "errors"), promQuery(sumRate("prometheus_notifications_dropped_total", JOBS.prometheus), "dropped")],
+            }),
+            timeSeriesPanel({
+              title: "Alertmanager notifications",
+              description: "Notifications sent and failed per second, per integration (email, slack, discord…).",
+              unit: units.Short,
+              width: 24,
+              queries: [
+                promQuery(sumRate("alertmanager_notifications_total", JOBS.alertmanager, ["integration"]), "{{integration}} sent"),
+                promQuery(sumRate("alertmanager_notifications_failed_total", JOBS.alertmanager, ["integration"]), "{{integration}} failed"),
+              ],
+            }),
+          ],
+        },
+        {
+          row: "Logs pipeline",
+          panels: [
+            timeSeriesPanel({ title: "Loki ingestion", description: "Bytes per second Loki's distributor receives.", unit: units.BytesPerSecondSI, queries: [promQuery(sumRate("loki_distributor_bytes_received_total", JOBS.loki), "bytes")] }),
+            timeSeriesPanel({ title: "Loki lines received", description: "Log lines per second Loki receives.", unit: units.Short, queries: [promQuery(sumRate("loki_distributor_lines_received_total", JOBS.loki), "lines")] }),
+            timeSeriesPanel({ title: "Loki discarded samples", description: "Lines Loki refused, per reason (rate limit, too old, line too long…).", unit: units.Short, thresholds: FAILURES_EXPECTED_ZERO, queries: [promQuery(sumRate("loki_discarded_samples_total", JOBS.loki, ["reason"]), "{{reason}}")] }),
+            timeSeriesPanel({
+              title: "Log agent sent and dropped bytes",
+              description: "Bytes the log agent (Promtail or Alloy, whichever runs) sent to Loki and dropped after retries.",
+              unit: units.BytesPerSecondSI,
+              queries: [
+                promQuery(sumRate("promtail_sent_bytes_total", JOBS.promtail), "promtail sent"),
+                promQuery(sumRate("promtail_dropped_bytes_total", JOBS.promtail, ["reason"]), "promtail dropped {{reason}}"),
+                promQuery(sumRate("loki_write_sent_bytes_total", JOBS.alloy), "alloy sent"),
+                promQuery(sumRate("loki_write_dropped_bytes_total", JOBS.alloy, ["reason"]), "alloy dropped {{reason}}"),
+              ],
+            }),
+          ],
+        },
+      ],
+    }),
+};

@@ -1,0 +1,101 @@
+import { parse } from "yaml";
+import { buildAlloyConfig, toAlloy } from "../../configs/alloy";
+import { logDestination } from "../../configs/log-destination";
+import { buildPromtailConfig } from "../../configs/promtail";
+import { parseSettings } from "../../configs/settings";
+import { containersOf, find, render } from "../helpers/render";
+
+const REMOTE_WRITE = { url: "https://prometheus-prod-01-eu-west-0.grafana.net/api/prom/push", username: "123456" };
+const EXTERNAL_LOKI = { url: "https://logs-prod-eu-west-0.grafana.net/loki/api/v1/push", username: "654321" };
+
+describe("the guide's production options", () => {
+  test("remote_write to Grafana Cloud with basic auth read from a Secret file", async () => {
+    const r = await render({
+      stack: "dev",
+      set: [`prometheus=${JSON.stringify({ storageGi: 5, retention: "3d", remoteWrite: REMOTE_WRITE })}`],
+      setSecret: ["remoteWritePassword=rw-secret-1234"],
+    });
+    const config = parse(r.files["prometheus/prometheus.yml"]);
+    expect(config.remote_write).toEqual([{ url: REMOTE_WRITE.url, basic_auth: { username: "123456", password_file: "/etc/prometheus-secrets/remote-write-password" } }]);
+    const spec = find(r, "Deployment", "prometheus").spec.template.spec;
+    const secretVolume = spec.volumes.find((v: any) => v.name === "secrets");
+    const secret = r.manifests.find((m) => m.kind === "Secret" && m.metadata.name === secretVolume.secret.secretName)!;
+    expect(Object.keys(secret.stringData)).toEqual(["remote-write-password"]);
+    expect(spec.containers[0].volumeMounts).toContainEqual({ name: "secrets", mountPath: "/etc/prometheus-secrets", readOnly: true });
+  });
+
+  test("the log agent pushes to an external Loki with basic auth, and the in-cluster Loki can be off", async () => {
+    const r = await render({
+      stack: "dev",
+      set: [`externalLoki=${JSON.stringify(EXTERNAL_LOKI)}`, 'loki={"enabled":false}'],
+      setSecret: ["externalLokiPassword=loki-secret-1234"],
+    });
+    const client = parse(r.files["promtail/promtail.yaml"]).clients[0];
+    expect(client).toMatchObject({ url: EXTERNAL_LOKI.url, basic_auth: { username: "654321", password_file: "/etc/log-agent-secrets/external-loki-password" } });
+    expect(r.manifests.some((m) => m.metadata?.name === "loki")).toBe(false);
+  });
+
+  test("off by default", async () => {
+    const r = await render({ stack: "prod" });
+    expect(parse(r.files["prometheus/prometheus.yml"]).remote_write).toBeUndefined();
+    expect(parse(r.files["promtail/promtail.yaml"]).clients[0].basic_auth).toBeUndefined();
+  });
+});
+
+describe("Grafana Ingress", () => {
+  test("host, class and TLS from settings; Grafana's root URL follows the host", async () => {
+    const r = await render({
+      stack: "dev",
+      set: [`grafana=${JSON.stringify({ storageGi: 1, ingress: { host: "grafana.example.com", className: "nginx", tlsSecretName: "grafana-tls" } })}`],
+    });
+    const ingress = find(r, "Ingress", "grafana");
+    expect(ingress.spec.ingressClassName).toBe("nginx");
+    expect(ingress.spec.tls).toEqual([{ hosts: ["grafana.example.com"], secretName: "grafana-tls" }]);
+    expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({ name: "grafana", port: { name: "http" } });
+    expect(r.files["grafana/grafana.ini"]).toContain("root_url = https://grafana.example.com/");
+  });
+
+  test("none unless asked", async () => {
+    const r = await render({ stack: "dev" });
+    expect(r.manifests.filter((m) => m.kind === "Ingress")).toEqual([]);
+  });
+});
+
+describe("a supported log agent: Alloy", () => {
+  test("logAgent alloy replaces Promtail with an Alloy DaemonSet in the agents' namespace, scraped by Prometheus", async () => {
+    const r = await render({ stack: "prod", set: ["logAgent=alloy"] });
+    expect(r.manifests.some((m) => m.metadata?.name === "promtail")).toBe(false);
+    const alloy = find(r, "DaemonSet", "alloy");
+    expect(alloy.metadata.namespace).toBe("monitoring-agents");
+    const [container] = containersOf(alloy);
+    expect(container.image).toMatch(/^docker\.io\/grafana\/alloy:v\d+\.\d+\.\d+$/);
+    expect(container.args).toEqual(expect.arrayContaining(["run", "/etc/alloy/config.alloy", "--storage.path=/var/lib/alloy"]));
+    const state = alloy.spec.template.spec.volumes.find((v: any) => v.name === "state");
+    expect(state.hostPath).toEqual({ path: "/var/lib/alloy", type: "DirectoryOrCreate" });
+    expect(r.files["alloy/config.alloy"]).toContain('url = "http://loki.monitoring.svc.cluster.local:3100/loki/api/v1/push"');
+    const jobs = parse(r.files["prometheus/prometheus.yml"]).scrape_configs.map((j: any) => j.job_name);
+    expect(jobs).toContain("alloy");
+    expect(jobs).not.toContain("promtail");
+    // Loki lets the agent in, whichever it is.
+    const loki = r.manifests.find((m) => m.kind === "NetworkPolicy" && m.metadata.name === "loki")!;
+    expect(JSON.stringify(loki.spec.ingress)).toContain('"app.kubernetes.io/name":"alloy"');
+  });
+
+  test("the same discovery, labels and FastAPI pipeline as Promtail", () => {
+    const settings = parseSettings({ values: {}, secrets: {} });
+    const destination = logDestination(settings, { kind: "static", targets: ["loki:3100"] });
+    const promtail = buildPromtailConfig({ settings, destination });
+    const alloy = toAlloy(buildAlloyConfig({ settings, destination }));
+    const promtailPods = promtail.scrape_configs.find((j) => j.job_name === "kubernetes-pods")!;
+    for (const rule of promtailPods.relabel_configs!.filter((x) => x.target_label && x.target_label !== "__host__")) {
+      expect(alloy).toContain(`target_label = ${JSON.stringify(rule.target_label)}`);
+      if (rule.replacement) expect(alloy).toContain(`replacement = ${JSON.stringify(rule.replacement)}`);
+    }
+    expect(alloy).toContain('selector = "{app=\\"crypto-orchestrator\\"}"');
+    expect(alloy).toMatch(/stage\.json \{\n\s+expressions = \{\n\s+"timestamp" = "timestamp",\n\s+"level" = "level",\n\s+"message" = "message",\n\s+"module" = "name",/);
+    expect(alloy).toMatch(/stage\.labels \{\n\s+values = \{\n\s+"level" = "",\n\s+"module" = "",/);
+    expect(alloy).toMatch(/stage\.timestamp \{\n\s+source = "timestamp"\n\s+format = "RFC3339"/);
+    expect(alloy).toContain('field = "spec.nodeName=" + sys.env("HOSTNAME")');
+    expect(alloy).toMatch(/"__path__" = "\/var\/log\/\*log",\n\s+"job" = "varlogs",/);
+  });
+});

@@ -1,0 +1,48 @@
+import { CONFIG_NAMESPACE, parseSettings, RawSettings, SecretKey, StackSettings } from "../../configs/settings";
+import { readStackFile } from "../../scripts/offline";
+
+type Values = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Values => value !== null && typeof value === "object" && !Array.isArray(value);
+
+/** `override` on top of `base`, objects merged key by key, anything else replaced. */
+export function deepMerge(base: Values, override: Values): Values {
+  const merged: Values = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    merged[key] = isObject(value) && isObject(base[key]) ? deepMerge(base[key] as Values, value) : value;
+  }
+  return merged;
+}
+
+/** A stack file's settings as the program reads them (structured values JSON-decoded, secrets only as "set"). */
+export function rawStackSettings(stack: string): RawSettings {
+  const file = readStackFile(stack);
+  const secretKeys = new Set(file.secretKeys);
+  const raw: RawSettings = { values: {}, secrets: {} };
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  for (const [fullKey, text] of Object.entries(file.config)) {
+    if (!fullKey.startsWith(prefix)) continue;
+    const key = fullKey.slice(prefix.length);
+    if (secretKeys.has(fullKey)) raw.secrets[key as SecretKey] = { secure: true };
+    else raw.values[key] = decode(text);
+  }
+  return raw;
+}
+
+function decode(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * A stack's settings with `overrides` merged in, validated by the same parseSettings as the program:
+ * tests change a deployed stack only through settings it could set itself.
+ */
+export function stackSettings(stack: string, overrides: Values = {}, extraSecrets: SecretKey[] = []): StackSettings {
+  const raw = rawStackSettings(stack);
+  for (const key of extraSecrets) raw.secrets[key] = { secure: true };
+  return parseSettings({ values: deepMerge(raw.values, overrides), secrets: raw.secrets });
+}
