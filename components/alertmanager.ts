@@ -19,6 +19,7 @@ import {
   secretFiles,
   selectorLabels,
   serviceUrl,
+  singleReplicaDeployment,
   spreadAcrossNodes,
 } from "./kube";
 
@@ -106,17 +107,12 @@ export class Alertmanager extends pulumi.ComponentResource {
         ...dataVolumes,
       ],
     });
-    const template = (dataVolumes: k8s.types.input.core.v1.Volume[]) => ({ metadata: { labels: meta }, spec: podSpec(dataVolumes) });
-    const selector = { matchLabels: selectorLabels(NAME) };
 
     if (replicas === 1) {
       const pvc = persistentVolumeClaim(NAME, { namespace, storageGi: settings.alertmanager.storageGi, settings, labels: meta }, parent);
-      new k8s.apps.v1.Deployment(
-        name,
-        {
-          metadata: { name: NAME, namespace, labels: meta },
-          spec: { replicas: 1, strategy: { type: "Recreate" }, selector, template: template([{ name: "data", persistentVolumeClaim: { claimName: pvc.metadata.name } }]) },
-        },
+      singleReplicaDeployment(
+        NAME,
+        { namespace, labels: meta, podSpec: podSpec([{ name: "data", persistentVolumeClaim: { claimName: pvc.metadata.name } }]) },
         parent,
       );
     } else {
@@ -145,8 +141,8 @@ export class Alertmanager extends pulumi.ComponentResource {
             replicas,
             serviceName: peersService.metadata.name,
             podManagementPolicy: "Parallel",
-            selector,
-            template: template([]),
+            selector: { matchLabels: selectorLabels(NAME) },
+            template: { metadata: { labels: meta }, spec: podSpec([]) },
             persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
             volumeClaimTemplates: [
               {

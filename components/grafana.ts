@@ -21,6 +21,7 @@ import { ServiceAddress } from "../configs/service-address";
 import { StackSettings } from "../configs/settings";
 import { toYaml } from "../configs/yaml";
 import {
+  assertFitsConfigMap,
   clusterService,
   CommonArgs,
   configFiles,
@@ -31,7 +32,7 @@ import {
   restrictedContainerSecurity,
   restrictedPodSecurity,
   secretFiles,
-  selectorLabels,
+  singleReplicaDeployment,
   serviceUrl,
 } from "./kube";
 
@@ -58,9 +59,6 @@ export interface GrafanaArgs extends CommonArgs {
   /** Built and checked by configs/dashboards buildDashboards; one ConfigMap per folder. */
   dashboards: ProvisionedDashboard[];
 }
-
-/** Kubernetes' limit on one object; a dashboards ConfigMap above it would fail at apply time. */
-export const CONFIGMAP_LIMIT_BYTES = 1024 * 1024;
 
 /** Grafana with provisioned datasources and file-provided dashboards, its database on a PVC. */
 export class Grafana extends pulumi.ComponentResource {
@@ -91,7 +89,7 @@ export class Grafana extends pulumi.ComponentResource {
     // Dashboards keep stable names: the provider re-reads the files, no restart.
     const dashboardMaps = dashboardsByFolder(args.dashboards).map(([folder, dashboards]) => {
       const data = Object.fromEntries(dashboards.map((d) => [`${d.json.uid}.json`, JSON.stringify(d.json, null, 2)]));
-      assertFitsConfigMap(`grafana-dashboards-${folderSlug(folder)}`, data);
+      assertFitsConfigMap(`grafana-dashboards-${folderSlug(folder)}`, data, "dashboards", "split the folder or shrink the dashboards");
       const map = configFiles(
         `${name}-dashboards-${folderSlug(folder)}`,
         { namespace, labels: meta, stableName: `grafana-dashboards-${folderSlug(folder)}`, renderDir: `grafana/dashboards/${folder}`, data },
@@ -115,70 +113,62 @@ export class Grafana extends pulumi.ComponentResource {
     ];
     const grafanaEnv = [{ name: "GF_PATHS_CONFIG", value: `${CONFIG_DIR}/grafana.ini` }];
 
-    new k8s.apps.v1.Deployment(
-      name,
+    singleReplicaDeployment(
+      "grafana",
       {
-        metadata: { name: "grafana", namespace, labels: meta },
-        spec: {
-          replicas: 1,
-          // SQLite on a ReadWriteOnce volume: never two pods at once.
-          strategy: { type: "Recreate" },
-          selector: { matchLabels: selectorLabels("grafana") },
-          template: {
-            metadata: { labels: meta },
-            spec: {
-              securityContext: restrictedPodSecurity(GRAFANA_UID),
-              // Grafana takes the admin password from its config only when it creates the database.
-              // The Secret is auto-named, so a new password rolls the pod and this resets it in the database.
-              initContainers: [
-                {
-                  name: "sync-admin-password",
-                  image: settings.images.grafana,
-                  command: ["sh", "-c"],
-                  args: [
-                    `grafana cli --homepath /usr/share/grafana --config ${CONFIG_DIR}/grafana.ini admin reset-admin-password "$(cat ${GRAFANA_SECRETS_DIR}/${ADMIN_PASSWORD_FILE})" >/dev/null 2>&1 ` +
-                      `&& echo "admin password synchronised" || echo "no admin user yet: the server creates it from the Secret"`,
-                  ],
-                  env: grafanaEnv,
-                  volumeMounts: mounts.filter((m) => ["ini", "admin", "data", "tmp"].includes(m.name)),
-                  resources: containerResources(settings.grafana.resources),
-                  securityContext: restrictedContainerSecurity(),
-                },
-                ...(community.length > 0
-                  ? [communityDashboardsInitContainer(community, settings.images.curl, provisionedDatasources({ loki: args.datasources.loki !== undefined, alertmanager: args.datasources.alertmanager !== undefined }))]
-                  : []),
+        namespace,
+        labels: meta,
+        podSpec: {
+          securityContext: restrictedPodSecurity(GRAFANA_UID),
+          // Grafana takes the admin password from its config only when it creates the database.
+          // The Secret is auto-named, so a new password rolls the pod and this resets it in the database.
+          initContainers: [
+            {
+              name: "sync-admin-password",
+              image: settings.images.grafana,
+              command: ["sh", "-c"],
+              args: [
+                `grafana cli --homepath /usr/share/grafana --config ${CONFIG_DIR}/grafana.ini admin reset-admin-password "$(cat ${GRAFANA_SECRETS_DIR}/${ADMIN_PASSWORD_FILE})" >/dev/null 2>&1 ` +
+                  `&& echo "admin password synchronised" || echo "no admin user yet: the server creates it from the Secret"`,
               ],
-              containers: [
-                {
-                  name: "grafana",
-                  image: settings.images.grafana,
-                  env: grafanaEnv,
-                  ports: [{ name: "http", containerPort: GRAFANA_PORT }],
-                  volumeMounts: mounts,
-                  resources: containerResources(settings.grafana.resources),
-                  securityContext: restrictedContainerSecurity(),
-                  ...httpProbes("/api/health", "/api/health", "http"),
-                },
-              ],
-              volumes: [
-                { name: "ini", configMap: { name: ini.metadata.name } },
-                {
-                  name: "provisioning",
-                  projected: {
-                    sources: [
-                      { configMap: { name: datasources.metadata.name, items: [{ key: "datasources.yaml", path: "datasources/datasources.yaml" }] } },
-                      { configMap: { name: providers.metadata.name, items: [{ key: "providers.yaml", path: "dashboards/providers.yaml" }] } },
-                    ],
-                  },
-                },
-                { name: "admin", secret: { secretName: adminSecret.metadata.name, defaultMode: 0o440 } },
-                { name: "data", persistentVolumeClaim: { claimName: pvc.metadata.name } },
-                ...dashboardMaps.map(({ map, volume }) => ({ name: volume, configMap: { name: map.metadata.name } })),
-                ...(community.length > 0 ? [{ name: COMMUNITY_VOLUME, emptyDir: {} }] : []),
-                { name: "tmp", emptyDir: {} },
-              ],
+              env: grafanaEnv,
+              volumeMounts: mounts.filter((m) => ["ini", "admin", "data", "tmp"].includes(m.name)),
+              resources: containerResources(settings.grafana.resources),
+              securityContext: restrictedContainerSecurity(),
             },
-          },
+            ...(community.length > 0
+              ? [communityDashboardsInitContainer(community, settings.images.curl, provisionedDatasources({ loki: args.datasources.loki !== undefined, alertmanager: args.datasources.alertmanager !== undefined }))]
+              : []),
+          ],
+          containers: [
+            {
+              name: "grafana",
+              image: settings.images.grafana,
+              env: grafanaEnv,
+              ports: [{ name: "http", containerPort: GRAFANA_PORT }],
+              volumeMounts: mounts,
+              resources: containerResources(settings.grafana.resources),
+              securityContext: restrictedContainerSecurity(),
+              ...httpProbes("/api/health", "/api/health", "http"),
+            },
+          ],
+          volumes: [
+            { name: "ini", configMap: { name: ini.metadata.name } },
+            {
+              name: "provisioning",
+              projected: {
+                sources: [
+                  { configMap: { name: datasources.metadata.name, items: [{ key: "datasources.yaml", path: "datasources/datasources.yaml" }] } },
+                  { configMap: { name: providers.metadata.name, items: [{ key: "providers.yaml", path: "dashboards/providers.yaml" }] } },
+                ],
+              },
+            },
+            { name: "admin", secret: { secretName: adminSecret.metadata.name, defaultMode: 0o440 } },
+            { name: "data", persistentVolumeClaim: { claimName: pvc.metadata.name } },
+            ...dashboardMaps.map(({ map, volume }) => ({ name: volume, configMap: { name: map.metadata.name } })),
+            ...(community.length > 0 ? [{ name: COMMUNITY_VOLUME, emptyDir: {} }] : []),
+            { name: "tmp", emptyDir: {} },
+          ],
         },
       },
       parent,
@@ -239,12 +229,4 @@ export function communityDashboardsInitContainer(dashboards: CommunityDashboard[
 
 export function folderSlug(folder: string): string {
   return folder.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
-}
-
-/** Fails at preview time, naming the ConfigMap and its size, instead of at apply time. */
-export function assertFitsConfigMap(name: string, data: Record<string, string>): void {
-  const bytes = Object.entries(data).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
-  if (bytes > CONFIGMAP_LIMIT_BYTES) {
-    throw new Error(`ConfigMap ${name} would hold ${bytes} bytes of dashboards, over Kubernetes' limit of ${CONFIGMAP_LIMIT_BYTES} bytes (1 MiB): split the folder or shrink the dashboards`);
-  }
 }

@@ -247,3 +247,38 @@ export function disruptionBudget(
     opts,
   );
 }
+
+/** Kubernetes' limit on one object; a ConfigMap above it would fail only at apply time. */
+export const CONFIGMAP_LIMIT_BYTES = 1024 * 1024;
+
+/** Fails at preview time, naming the ConfigMap, its size and what to do, instead of at apply time. */
+export function assertFitsConfigMap(name: string, data: Record<string, string>, contents: string, remedy: string): void {
+  const bytes = Object.entries(data).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+  if (bytes > CONFIGMAP_LIMIT_BYTES) {
+    throw new Error(`ConfigMap ${name} would hold ${bytes} bytes of ${contents}, over Kubernetes' limit of ${CONFIGMAP_LIMIT_BYTES} bytes (1 MiB): ${remedy}`);
+  }
+}
+
+/**
+ * The one shape every single-replica server takes: its data on a ReadWriteOnce volume, so the
+ * `Recreate` strategy stops the old pod before the new one opens the same data directory.
+ */
+export function singleReplicaDeployment(
+  name: string,
+  args: { namespace: pulumi.Input<string>; labels: Record<string, string>; podSpec: k8s.types.input.core.v1.PodSpec },
+  opts: pulumi.CustomResourceOptions,
+): k8s.apps.v1.Deployment {
+  return new k8s.apps.v1.Deployment(
+    name,
+    {
+      metadata: { name, namespace: args.namespace, labels: args.labels },
+      spec: {
+        replicas: 1,
+        strategy: { type: "Recreate" },
+        selector: { matchLabels: selectorLabels(name) },
+        template: { metadata: { labels: args.labels }, spec: args.podSpec },
+      },
+    },
+    opts,
+  );
+}

@@ -1,4 +1,3 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { buildLokiConfig, LOKI_DATA_DIR, LOKI_GRPC_PORT, LOKI_HTTP_PORT } from "../configs/loki";
 import { ServiceAddress } from "../configs/service-address";
@@ -14,7 +13,7 @@ import {
   persistentVolumeClaim,
   restrictedContainerSecurity,
   restrictedPodSecurity,
-  selectorLabels,
+  singleReplicaDeployment,
   serviceUrl,
 } from "./kube";
 
@@ -39,46 +38,39 @@ export class Loki extends pulumi.ComponentResource {
     const config = configFiles(`${name}-config`, { namespace, labels: meta, renderDir: "loki", data: { "loki.yaml": toYaml(buildLokiConfig(settings)) } }, parent);
     const pvc = persistentVolumeClaim("loki", { namespace, storageGi: settings.loki.storageGi, settings, labels: meta }, parent);
 
-    new k8s.apps.v1.Deployment(
-      name,
+    singleReplicaDeployment(
+      "loki",
       {
-        metadata: { name: "loki", namespace, labels: meta },
-        spec: {
-          replicas: 1,
-          strategy: { type: "Recreate" },
-          selector: { matchLabels: selectorLabels("loki") },
-          template: {
-            metadata: { labels: meta },
-            spec: {
-              securityContext: restrictedPodSecurity(10001),
-              terminationGracePeriodSeconds: 60,
-              containers: [
-                {
-                  name: "loki",
-                  image: settings.images.loki,
-                  args: [`-config.file=${CONFIG_DIR}/loki.yaml`, "-target=all"],
-                  ports: [
-                    { name: "http", containerPort: LOKI_HTTP_PORT },
-                    { name: "grpc", containerPort: LOKI_GRPC_PORT },
-                  ],
-                  volumeMounts: [
-                    { name: "config", mountPath: CONFIG_DIR, readOnly: true },
-                    { name: "data", mountPath: LOKI_DATA_DIR },
-                    { name: "tmp", mountPath: "/tmp" },
-                  ],
-                  resources: containerResources(settings.loki.resources),
-                  securityContext: restrictedContainerSecurity(),
-                  // /ready only turns true once the ring is joined, which takes a little while after start.
-                  ...httpProbes("/ready", "/ready", "http"),
-                },
+        namespace,
+        labels: meta,
+        podSpec: {
+          securityContext: restrictedPodSecurity(10001),
+          terminationGracePeriodSeconds: 60,
+          containers: [
+            {
+              name: "loki",
+              image: settings.images.loki,
+              args: [`-config.file=${CONFIG_DIR}/loki.yaml`, "-target=all"],
+              ports: [
+                { name: "http", containerPort: LOKI_HTTP_PORT },
+                { name: "grpc", containerPort: LOKI_GRPC_PORT },
               ],
-              volumes: [
-                { name: "config", configMap: { name: config.metadata.name } },
-                { name: "data", persistentVolumeClaim: { claimName: pvc.metadata.name } },
-                { name: "tmp", emptyDir: {} },
+              volumeMounts: [
+                { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+                { name: "data", mountPath: LOKI_DATA_DIR },
+                { name: "tmp", mountPath: "/tmp" },
               ],
+              resources: containerResources(settings.loki.resources),
+              securityContext: restrictedContainerSecurity(),
+              // /ready only turns true once the ring is joined, which takes a little while after start.
+              ...httpProbes("/ready", "/ready", "http"),
             },
-          },
+          ],
+          volumes: [
+            { name: "config", configMap: { name: config.metadata.name } },
+            { name: "data", persistentVolumeClaim: { claimName: pvc.metadata.name } },
+            { name: "tmp", emptyDir: {} },
+          ],
         },
       },
       parent,

@@ -1,4 +1,3 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { buildAlertRules } from "../configs/alert-rules";
 import {
@@ -13,6 +12,7 @@ import { ServiceAddress } from "../configs/service-address";
 import { StackSettings } from "../configs/settings";
 import { toYaml } from "../configs/yaml";
 import {
+  assertFitsConfigMap,
   CommonArgs,
   configFiles,
   configReloaderContainer,
@@ -24,7 +24,7 @@ import {
   restrictedContainerSecurity,
   restrictedPodSecurity,
   secretFiles,
-  selectorLabels,
+  singleReplicaDeployment,
   clusterService,
   serviceUrl,
 } from "./kube";
@@ -32,6 +32,7 @@ import {
 export const PROMETHEUS_PORT = 9090;
 const CONFIG_DIR = "/etc/prometheus";
 const DATA_DIR = "/prometheus";
+const RULES_FILE = "alerts.yml";
 
 export interface PrometheusArgs extends CommonArgs {
   settings: StackSettings;
@@ -64,11 +65,13 @@ export class Prometheus extends pulumi.ComponentResource {
 
     // Stable names: the reloader sidecar makes Prometheus re-read both without a restart.
     const config = configFiles(`${name}-config`, { namespace, labels: meta, stableName: "prometheus-config", renderDir: "prometheus", data: { "prometheus.yml": configYaml } }, parent);
-    const rules = configFiles(`${name}-rules`, { namespace, labels: meta, stableName: "prometheus-rules", renderDir: `prometheus/${RULES_DIR}`, data: { "alerts.yml": rulesYaml } }, parent);
+    const rulesData = { [RULES_FILE]: rulesYaml };
+    assertFitsConfigMap("prometheus-rules", rulesData, "alert rules", "move some rules to a second rule file");
+    const rules = configFiles(`${name}-rules`, { namespace, labels: meta, stableName: "prometheus-rules", renderDir: `prometheus/${RULES_DIR}`, data: rulesData }, parent);
 
     const account = discoveryAccount(
       "prometheus",
-      { namespace, labels: meta, resources: ["pods", "services", "endpoints", "nodes"], discoveryResources: ["endpointslices"] },
+      { namespace, labels: meta, resources: ["pods", "services", "endpoints", "nodes", "nodes/metrics"], discoveryResources: ["endpointslices"] },
       parent,
     );
     const remoteWriteSecret = args.remoteWritePassword
@@ -78,66 +81,58 @@ export class Prometheus extends pulumi.ComponentResource {
 
     // One projected volume lays the files out exactly as `render` writes them: prometheus.yml beside rules/.
     const configMounts = [{ name: "config", mountPath: CONFIG_DIR, readOnly: true }];
-    new k8s.apps.v1.Deployment(
-      name,
+    singleReplicaDeployment(
+      "prometheus",
       {
-        metadata: { name: "prometheus", namespace, labels: meta },
-        spec: {
-          replicas: 1,
-          // One TSDB on a ReadWriteOnce volume: the old pod must stop before the new one opens it.
-          strategy: { type: "Recreate" },
-          selector: { matchLabels: selectorLabels("prometheus") },
-          template: {
-            metadata: { labels: meta },
-            spec: {
-              serviceAccountName: account.metadata.name,
-              securityContext: restrictedPodSecurity(65534),
-              // Long enough to flush the head block and close the WAL cleanly.
-              terminationGracePeriodSeconds: 300,
-              containers: [
-                {
-                  name: "prometheus",
-                  image: settings.images.prometheus,
-                  args: [
-                    `--config.file=${CONFIG_DIR}/prometheus.yml`,
-                    `--storage.tsdb.path=${DATA_DIR}`,
-                    `--storage.tsdb.retention.time=${settings.prometheus.retention}`,
-                    `--storage.tsdb.retention.size=${retentionSize(settings.prometheus.storageGi, settings.prometheus.retentionSizeRatio)}`,
-                    "--web.enable-lifecycle",
-                    `--web.listen-address=:${PROMETHEUS_PORT}`,
-                  ],
-                  ports: [{ name: "http", containerPort: PROMETHEUS_PORT }],
-                  volumeMounts: [
-                    ...configMounts,
-                    { name: "data", mountPath: DATA_DIR },
-                    ...(remoteWriteSecret ? [{ name: "secrets", mountPath: PROMETHEUS_SECRETS_DIR, readOnly: true }] : []),
-                  ],
-                  resources: containerResources(settings.prometheus.resources),
-                  securityContext: restrictedContainerSecurity(),
-                  ...httpProbes("/-/healthy", "/-/ready", "http"),
-                },
-                configReloaderContainer({
-                  image: settings.images.configReloader,
-                  reloadUrl: `http://127.0.0.1:${PROMETHEUS_PORT}/-/reload`,
-                  watchedDirs: [CONFIG_DIR, `${CONFIG_DIR}/${RULES_DIR}`],
-                  volumeMounts: configMounts,
-                }),
+        namespace,
+        labels: meta,
+        podSpec: {
+          serviceAccountName: account.metadata.name,
+          securityContext: restrictedPodSecurity(65534),
+          // Long enough to flush the head block and close the WAL cleanly.
+          terminationGracePeriodSeconds: 300,
+          containers: [
+            {
+              name: "prometheus",
+              image: settings.images.prometheus,
+              args: [
+                `--config.file=${CONFIG_DIR}/prometheus.yml`,
+                `--storage.tsdb.path=${DATA_DIR}`,
+                `--storage.tsdb.retention.time=${settings.prometheus.retention}`,
+                `--storage.tsdb.retention.size=${retentionSize(settings.prometheus.storageGi, settings.prometheus.retentionSizeRatio)}`,
+                "--web.enable-lifecycle",
+                `--web.listen-address=:${PROMETHEUS_PORT}`,
               ],
-              volumes: [
-                {
-                  name: "config",
-                  projected: {
-                    sources: [
-                      { configMap: { name: config.metadata.name } },
-                      { configMap: { name: rules.metadata.name, items: [{ key: "alerts.yml", path: `${RULES_DIR}/alerts.yml` }] } },
-                    ],
-                  },
-                },
-                { name: "data", persistentVolumeClaim: { claimName: pvc.metadata.name } },
-                ...(remoteWriteSecret ? [{ name: "secrets", secret: { secretName: remoteWriteSecret.metadata.name, defaultMode: 0o440 } }] : []),
+              ports: [{ name: "http", containerPort: PROMETHEUS_PORT }],
+              volumeMounts: [
+                ...configMounts,
+                { name: "data", mountPath: DATA_DIR },
+                ...(remoteWriteSecret ? [{ name: "secrets", mountPath: PROMETHEUS_SECRETS_DIR, readOnly: true }] : []),
               ],
+              resources: containerResources(settings.prometheus.resources),
+              securityContext: restrictedContainerSecurity(),
+              ...httpProbes("/-/healthy", "/-/ready", "http"),
             },
-          },
+            configReloaderContainer({
+              image: settings.images.configReloader,
+              reloadUrl: `http://127.0.0.1:${PROMETHEUS_PORT}/-/reload`,
+              watchedDirs: [CONFIG_DIR, `${CONFIG_DIR}/${RULES_DIR}`],
+              volumeMounts: configMounts,
+            }),
+          ],
+          volumes: [
+            {
+              name: "config",
+              projected: {
+                sources: [
+                  { configMap: { name: config.metadata.name } },
+                  { configMap: { name: rules.metadata.name, items: [{ key: RULES_FILE, path: `${RULES_DIR}/${RULES_FILE}` }] } },
+                ],
+              },
+            },
+            { name: "data", persistentVolumeClaim: { claimName: pvc.metadata.name } },
+            ...(remoteWriteSecret ? [{ name: "secrets", secret: { secretName: remoteWriteSecret.metadata.name, defaultMode: 0o440 } }] : []),
+          ],
         },
       },
       parent,

@@ -28,6 +28,7 @@ export const PORTS = {
   grafana: 3000,
   loki: 3100,
   nodeExporter: 9100,
+  kubelet: 10250,
   promtail: 3101,
   alloy: 12345,
 } as const;
@@ -83,7 +84,7 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
         [
           // Annotated app pods choose their own ports.
           egressTo(appPeers),
-          egressTo(np.nodeCidrs.map((cidr) => ({ ipBlock: { cidr } })), [tcp(PORTS.nodeExporter)]),
+          egressTo(np.nodeCidrs.map((cidr) => ({ ipBlock: { cidr } })), [tcp(PORTS.nodeExporter), tcp(PORTS.kubelet)]),
           egressTo(np.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })), np.apiServerPorts.map(tcp)),
           ...(settings.alertmanager.enabled ? [egressTo([pod("alertmanager")], [tcp(PORTS.alertmanager)])] : []),
           ...(settings.grafana.enabled ? [egressTo([pod("grafana")], [tcp(PORTS.grafana)])] : []),

@@ -50,6 +50,9 @@ export interface ScrapeConfig {
   static_configs?: StaticConfig[];
   kubernetes_sd_configs?: KubernetesSdConfig[];
   relabel_configs?: RelabelConfig[];
+  metric_relabel_configs?: RelabelConfig[];
+  authorization?: { credentials_file: string };
+  tls_config?: { ca_file?: string; insecure_skip_verify?: boolean };
 }
 
 export interface AlertmanagerEndpoint {
@@ -59,6 +62,28 @@ export interface AlertmanagerEndpoint {
   relabel_configs?: RelabelConfig[];
 }
 
+/** The pod's ServiceAccount token, which the kubelet accepts for /metrics given `get` on nodes/metrics. */
+export const SERVICE_ACCOUNT_TOKEN_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
+/**
+ * Each node's kubelet, for `kubelet_volume_stats_*` (how full each PVC is). Scraped directly on the
+ * node, not through the API server's node proxy, whose permission would also open the kubelet's
+ * exec endpoints. Kubelet serving certificates are usually self-signed, hence no CA check.
+ */
+function kubeletVolumeStatsJob(): ScrapeConfig {
+  return {
+    job_name: "kubelet",
+    scheme: "https",
+    authorization: { credentials_file: SERVICE_ACCOUNT_TOKEN_FILE },
+    tls_config: { insecure_skip_verify: true },
+    kubernetes_sd_configs: [{ role: "node" }],
+    // The node role's address is already the kubelet's own port (10250 unless the cluster changed it).
+    relabel_configs: [{ source_labels: ["__meta_kubernetes_node_name"], target_label: "node" }],
+    // Only what the alert rules use: the kubelet exports thousands of other series.
+    metric_relabel_configs: [{ source_labels: ["__name__"], regex: "kubelet_volume_stats_.+", action: "keep" }],
+  };
+}
+
 /** Where the rule files sit relative to prometheus.yml; Prometheus resolves the glob against the config's folder. */
 export const RULES_DIR = "rules";
 
@@ -66,7 +91,7 @@ export interface PrometheusInputs {
   settings: Pick<StackSettings, "cluster" | "environment" | "prometheus" | "app" | "exporters">;
   /** How Prometheus reaches each other service; a missing entry means that service is off. */
   targets: Partial<Record<"alertmanager" | "nodeExporter" | "grafana" | "loki" | "promtail" | "alloy", ServiceAddress>>;
-  /** Find the app's pods through the Kubernetes API (off only in tests that run outside a cluster). */
+  /** Find the app's pods and the kubelets through the Kubernetes API (off only in tests that run outside a cluster). */
   discoverAppPods: boolean;
 }
 
@@ -166,6 +191,7 @@ export function buildPrometheusConfig(inputs: PrometheusInputs): PrometheusConfi
       ...(appJob.kubernetes_sd_configs || appJob.static_configs ? [appJob] : []),
       ...serviceJobs.flatMap(([job, address]) => (address ? [{ job_name: job, ...serviceDiscovery(address) }] : [])),
       ...exporterJobs.flatMap(([job, target]) => (target ? [{ job_name: job, static_configs: [{ targets: [target] }] }] : [])),
+      ...(inputs.discoverAppPods ? [kubeletVolumeStatsJob()] : []),
     ],
   };
 }

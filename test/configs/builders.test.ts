@@ -21,7 +21,7 @@ describe("prometheus.yml", () => {
 
   test("scrapes itself, the app, every stack service; exporters only when their address is set", () => {
     const jobs = (values: Record<string, unknown>) => buildPrometheusConfig({ settings: settingsWith(values), targets, discoverAppPods: true }).scrape_configs.map((j) => j.job_name);
-    expect(jobs({})).toEqual(["prometheus", "fastapi", "node-exporter", "alertmanager", "grafana", "loki", "promtail"]);
+    expect(jobs({})).toEqual(["prometheus", "fastapi", "node-exporter", "alertmanager", "grafana", "loki", "promtail", "kubelet"]);
     expect(jobs({ exporters: { redis: "redis-exporter.db:9121", postgres: "postgres-exporter.db:9187" } })).toEqual(
       expect.arrayContaining(["redis", "postgresql"]),
     );
@@ -37,6 +37,13 @@ describe("prometheus.yml", () => {
     expect(relabels).toContainEqual({ source_labels: ["__meta_kubernetes_pod_annotation_prometheus_io_path"], regex: "(.+)", target_label: "__metrics_path__" });
     const port = relabels.find((r) => r.target_label === "__address__")!;
     expect(new RegExp(`^${port.regex}$`).exec("10.1.2.3:80;8000")!.slice(1)).toEqual(["10.1.2.3", "8000"]);
+  });
+
+  test("the kubelets are scraped for volume usage only, with the pod's token", () => {
+    const kubelet = buildPrometheusConfig({ settings: settingsWith(), targets, discoverAppPods: true }).scrape_configs.find((j) => j.job_name === "kubelet")!;
+    expect(kubelet).toMatchObject({ scheme: "https", kubernetes_sd_configs: [{ role: "node" }], authorization: { credentials_file: "/var/run/secrets/kubernetes.io/serviceaccount/token" } });
+    expect(kubelet.metric_relabel_configs).toEqual([{ source_labels: ["__name__"], regex: "kubelet_volume_stats_.+", action: "keep" }]);
+    expect(buildPrometheusConfig({ settings: settingsWith(), targets, discoverAppPods: false }).scrape_configs.map((j) => j.job_name)).not.toContain("kubelet");
   });
 
   test("retention size is the given share of the volume", () => {

@@ -11,10 +11,16 @@ import { render, RenderResult } from "../helpers/render";
  * giving it each job with that one block swapped for file-based discovery (relabelling, intervals
  * and paths are checked as written), and check the Kubernetes blocks against the reference here.
  */
-function withoutKubernetesSd(config: any): any {
+function withoutKubernetesSd(config: any, podFilesDir: string): any {
   const swap = (block: any) => {
     if (!block.kubernetes_sd_configs) return block;
     const { kubernetes_sd_configs, ...rest } = block;
+    // promtool checks that credential files exist; the ServiceAccount token exists only inside the pod.
+    if (rest.authorization?.credentials_file) {
+      const standIn = path.join(podFilesDir, path.basename(rest.authorization.credentials_file));
+      fs.writeFileSync(standIn, "token");
+      rest.authorization = { ...rest.authorization, credentials_file: standIn };
+    }
     for (const sd of kubernetes_sd_configs) {
       expect(["pod", "endpoints", "endpointslice", "service", "node", "ingress"]).toContain(sd.role);
       expect(Object.keys(sd).every((k) => ["role", "namespaces", "selectors", "api_server", "attach_metadata"].includes(k))).toBe(true);
@@ -38,7 +44,7 @@ function copyPrometheusFiles(r: RenderResult): string {
     fs.writeFileSync(target, content);
   }
   const config = parse(fs.readFileSync(path.join(dir, "prometheus.yml"), "utf8"));
-  fs.writeFileSync(path.join(dir, "prometheus.yml"), stringify(withoutKubernetesSd(config)));
+  fs.writeFileSync(path.join(dir, "prometheus.yml"), stringify(withoutKubernetesSd(config, dir)));
   return dir;
 }
 
