@@ -176,6 +176,19 @@ describe("config changes reach the pods", () => {
     expect(podTemplate(loki, "prometheus")).toEqual(podTemplate(base, "prometheus"));
   });
 
+  test("a dashboard change leaves Grafana's pod template alone (the provider re-reads it); a server setting rolls Grafana", async () => {
+    const [base, dashboards, server] = await Promise.all([
+      render({ stack: "dev" }),
+      render({ stack: "dev", set: ['app={"job":"trading-api"}'] }),
+      render({ stack: "dev", set: ['grafana={"storageGi":1,"rootUrl":"http://grafana.localtest.me:3000"}'] }),
+    ]);
+    const application = (r: RenderResult) => r.files["grafana/dashboards/Application/observability-application.json"];
+    expect(application(dashboards)).not.toEqual(application(base));
+    expect(podTemplate(dashboards, "grafana")).toEqual(podTemplate(base, "grafana"));
+    expect(server.files["grafana/grafana.ini"]).toContain("root_url = http://grafana.localtest.me:3000");
+    expect(podTemplate(server, "grafana")).not.toEqual(podTemplate(base, "grafana"));
+  });
+
   test("Alertmanager reloads its config through the same sidecar", async () => {
     const r = await render({ stack: "dev" });
     const reloader = podTemplate(r, "alertmanager").spec.containers.find((c: any) => c.name === "config-reloader");
