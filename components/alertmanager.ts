@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ALERTMANAGER_SECRETS_DIR, buildAlertmanagerConfig, SECRET_FILES } from "../configs/alertmanager";
+import { ALERTMANAGER_MESH_PORT, ALERTMANAGER_PORT, ALERTMANAGER_SECRETS_DIR, buildAlertmanagerConfig, SECRET_FILES } from "../configs/alertmanager";
 import { ServiceAddress } from "../configs/service-address";
 import { StackSettings } from "../configs/settings";
 import { toYaml } from "../configs/yaml";
@@ -23,8 +23,6 @@ import {
   spreadAcrossNodes,
 } from "./kube";
 
-export const ALERTMANAGER_PORT = 9093;
-export const ALERTMANAGER_MESH_PORT = 9094;
 const NAME = "alertmanager";
 /** Headless Service giving each replica a stable DNS name for gossip. */
 const PEERS_SERVICE = "alertmanager-cluster";

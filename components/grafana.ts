@@ -88,11 +88,12 @@ export class Grafana extends pulumi.ComponentResource {
 
     // Dashboards keep stable names: the provider re-reads the files, no restart.
     const dashboardMaps = dashboardsByFolder(args.dashboards).map(([folder, dashboards]) => {
+      const mapName = `grafana-dashboards-${folderSlug(folder)}`;
       const data = Object.fromEntries(dashboards.map((d) => [`${d.json.uid}.json`, JSON.stringify(d.json, null, 2)]));
-      assertFitsConfigMap(`grafana-dashboards-${folderSlug(folder)}`, data, "dashboards", "split the folder or shrink the dashboards");
+      assertFitsConfigMap(mapName, data, "dashboards", "split the folder or shrink the dashboards");
       const map = configFiles(
         `${name}-dashboards-${folderSlug(folder)}`,
-        { namespace, labels: meta, stableName: `grafana-dashboards-${folderSlug(folder)}`, renderDir: `grafana/dashboards/${folder}`, data },
+        { namespace, labels: meta, stableName: mapName, renderDir: `grafana/dashboards/${folder}`, data },
         parent,
       );
       return { folder, map, volume: `dashboards-${folderSlug(folder)}` };

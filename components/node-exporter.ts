@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { NODE_EXPORTER_PORT } from "../configs/prometheus";
 import { ServiceAddress } from "../configs/service-address";
 import { StackSettings } from "../configs/settings";
 import { clusterService, CommonArgs, containerResources, httpProbes, labels, restrictedContainerSecurity, selectorLabels } from "./kube";
 
-export const NODE_EXPORTER_PORT = 9100;
 
 export interface NodeExporterArgs extends CommonArgs {
   settings: StackSettings;

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { buildDashboards, provisionedDatasources } from "../configs/dashboards";
 import { logDestination } from "../configs/log-destination";
-import { StackSettings } from "../configs/settings";
+import { SecretKey, StackSettings } from "../configs/settings";
 import { Alertmanager } from "./alertmanager";
 import { Alloy } from "./alloy";
 import { Grafana, grafanaServiceAddress } from "./grafana";
@@ -14,14 +14,7 @@ import { Prometheus } from "./prometheus";
 import { Promtail } from "./promtail";
 
 /** Secret settings, as read with `config.getSecret`; each undefined when not set. */
-export interface StackSecrets {
-  smtpPassword?: pulumi.Output<string>;
-  slackWebhookUrl?: pulumi.Output<string>;
-  discordWebhookUrl?: pulumi.Output<string>;
-  grafanaAdminPassword?: pulumi.Output<string>;
-  remoteWritePassword?: pulumi.Output<string>;
-  externalLokiPassword?: pulumi.Output<string>;
-}
+export type StackSecrets = Partial<Record<SecretKey, pulumi.Output<string>>>;
 
 export interface ObservabilityStackArgs {
   settings: StackSettings;
@@ -72,11 +65,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     // Wiring goes one way: Loki and Alertmanager first, then what needs their addresses.
     const loki = settings.loki.enabled ? new Loki("loki", common, parent) : undefined;
     const alertmanager = settings.alertmanager.enabled
-      ? new Alertmanager(
-          "alertmanager",
-          { ...common, secrets: { smtpPassword: secrets.smtpPassword, slackWebhookUrl: secrets.slackWebhookUrl, discordWebhookUrl: secrets.discordWebhookUrl } },
-          parent,
-        )
+      ? new Alertmanager("alertmanager", { ...common, secrets }, parent)
       : undefined;
 
     let nodeExporter: NodeExporter | undefined;

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildAlertRules } from "../configs/alert-rules";
 import {
   buildPrometheusConfig,
+  PROMETHEUS_PORT,
   PROMETHEUS_SECRETS_DIR,
   PrometheusInputs,
   REMOTE_WRITE_PASSWORD_FILE,
@@ -29,7 +30,6 @@ import {
   serviceUrl,
 } from "./kube";
 
-export const PROMETHEUS_PORT = 9090;
 const CONFIG_DIR = "/etc/prometheus";
 const DATA_DIR = "/prometheus";
 const RULES_FILE = "alerts.yml";

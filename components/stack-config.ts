@@ -37,12 +37,5 @@ export function readStackSettings(): StackSettings {
 export function readStackSecrets(settings: StackSettings): StackSecrets {
   const config = new pulumi.Config(CONFIG_NAMESPACE);
   const read = (key: SecretKey) => (settings.secretsSet[key] ? config.requireSecret(key) : undefined);
-  return {
-    smtpPassword: read("smtpPassword"),
-    slackWebhookUrl: read("slackWebhookUrl"),
-    discordWebhookUrl: read("discordWebhookUrl"),
-    grafanaAdminPassword: read("grafanaAdminPassword"),
-    remoteWritePassword: read("remoteWritePassword"),
-    externalLokiPassword: read("externalLokiPassword"),
-  };
+  return Object.fromEntries(SECRET_KEYS.map((key) => [key, read(key)]));
 }

@@ -63,6 +63,10 @@ export interface InhibitRule {
   equal: string[];
 }
 
+export const ALERTMANAGER_PORT = 9093;
+/** Gossip between the replicas of an Alertmanager cluster, TCP and UDP. */
+export const ALERTMANAGER_MESH_PORT = 9094;
+
 /** Where the Alertmanager pod mounts its Secret; the config names files here, never values. */
 export const ALERTMANAGER_SECRETS_DIR = "/etc/alertmanager/secrets";
 export const SECRET_FILES = {

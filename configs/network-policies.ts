@@ -1,3 +1,9 @@
+import { ALERTMANAGER_MESH_PORT, ALERTMANAGER_PORT } from "./alertmanager";
+import { ALLOY_HTTP_PORT } from "./alloy";
+import { GRAFANA_PORT } from "./grafana";
+import { LOKI_HTTP_PORT } from "./loki";
+import { NODE_EXPORTER_PORT, PROMETHEUS_PORT } from "./prometheus";
+import { PROMTAIL_HTTP_PORT } from "./promtail";
 import { StackSettings } from "./settings";
 
 /** The subset of networking.k8s.io/v1 NetworkPolicy this stack writes. */
@@ -22,15 +28,15 @@ export interface NamedNetworkPolicy {
 }
 
 export const PORTS = {
-  prometheus: 9090,
-  alertmanager: 9093,
-  alertmanagerMesh: 9094,
-  grafana: 3000,
-  loki: 3100,
-  nodeExporter: 9100,
+  prometheus: PROMETHEUS_PORT,
+  alertmanager: ALERTMANAGER_PORT,
+  alertmanagerMesh: ALERTMANAGER_MESH_PORT,
+  grafana: GRAFANA_PORT,
+  loki: LOKI_HTTP_PORT,
+  nodeExporter: NODE_EXPORTER_PORT,
   kubelet: 10250,
-  promtail: 3101,
-  alloy: 12345,
+  promtail: PROMTAIL_HTTP_PORT,
+  alloy: ALLOY_HTTP_PORT,
 } as const;
 
 const tcp = (port: number): NetworkPolicyPort => ({ port, protocol: "TCP" });

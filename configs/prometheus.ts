@@ -84,6 +84,10 @@ function kubeletVolumeStatsJob(): ScrapeConfig {
   };
 }
 
+export const PROMETHEUS_PORT = 9090;
+/** node-exporter's port on each node (it runs on the host network); Prometheus scrapes it there. */
+export const NODE_EXPORTER_PORT = 9100;
+
 /** Where the rule files sit relative to prometheus.yml; Prometheus resolves the glob against the config's folder. */
 export const RULES_DIR = "rules";
 
@@ -187,7 +191,7 @@ export function buildPrometheusConfig(inputs: PrometheusInputs): PrometheusConfi
         }
       : {}),
     scrape_configs: [
-      { job_name: "prometheus", static_configs: [{ targets: ["localhost:9090"] }] },
+      { job_name: "prometheus", static_configs: [{ targets: [`localhost:${PROMETHEUS_PORT}`] }] },
       ...(appJob.kubernetes_sd_configs || appJob.static_configs ? [appJob] : []),
       ...serviceJobs.flatMap(([job, address]) => (address ? [{ job_name: job, ...serviceDiscovery(address) }] : [])),
       ...exporterJobs.flatMap(([job, target]) => (target ? [{ job_name: job, static_configs: [{ targets: [target] }] }] : [])),
