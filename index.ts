@@ -13,6 +13,8 @@ export const portForward = {
   grafana: `kubectl -n ${settings.namespace} port-forward svc/grafana 3000:3000`,
   prometheus: `kubectl -n ${settings.namespace} port-forward svc/prometheus 9090:9090`,
   alertmanager: `kubectl -n ${settings.namespace} port-forward svc/alertmanager 9093:9093`,
+  // Dev's inbox: every alert email, at http://localhost:8025.
+  ...(stack.mailCatcherPortForward ? { mailpit: stack.mailCatcherPortForward } : {}),
 };
 export const grafanaAdminUser = settings.grafana.adminUser;
 export const grafanaAdminPassword = stack.grafanaAdminPassword ? pulumi.secret(stack.grafanaAdminPassword) : undefined;

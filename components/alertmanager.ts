@@ -13,15 +13,14 @@ import {
   disruptionBudget,
   httpProbes,
   labels,
-  persistentVolumeClaim,
   restrictedContainerSecurity,
   restrictedPodSecurity,
   secretFiles,
-  selectorLabels,
   serviceUrl,
-  singleReplicaDeployment,
+  peerService,
   spreadAcrossNodes,
 } from "./kube";
+import { statefulWorkload } from "./stateful-workload";
 
 const NAME = "alertmanager";
 /** Headless Service giving each replica a stable DNS name for gossip. */
@@ -33,12 +32,15 @@ export interface AlertmanagerArgs extends CommonArgs {
   settings: StackSettings;
   /** Receiver secrets from `config.getSecret`; only the ones set. They go into a Secret, never the config. */
   secrets: Partial<Record<keyof typeof SECRET_FILES, pulumi.Output<string>>>;
+  /** The mail catcher's SMTP address when it runs: it replaces the smarthost. */
+  mailCatcher?: pulumi.Output<ServiceAddress>;
 }
 
 /**
  * Alertmanager with the guide's routes and receivers; silences and the notification log on a volume.
- * One replica is a Deployment; several form a gossip cluster as a StatefulSet, one volume each, so
- * a restart or a node loss neither drops nor repeats a notification.
+ * A StatefulSet at every replica count, one volume per replica (stateful-workload.ts), so changing
+ * the count only scales; several replicas form a gossip cluster, so a restart or a node loss
+ * neither drops nor repeats a notification.
  */
 export class Alertmanager extends pulumi.ComponentResource {
   public readonly address: pulumi.Output<ServiceAddress>;
@@ -53,7 +55,13 @@ export class Alertmanager extends pulumi.ComponentResource {
 
     const config = configFiles(
       `${name}-config`,
-      { namespace, labels: meta, stableName: "alertmanager-config", renderDir: "alertmanager", data: { "alertmanager.yml": toYaml(buildAlertmanagerConfig({ settings })) } },
+      {
+        namespace,
+        labels: meta,
+        stableName: "alertmanager-config",
+        renderDir: "alertmanager",
+        data: { "alertmanager.yml": pulumi.output(args.mailCatcher).apply((mailCatcher) => toYaml(buildAlertmanagerConfig({ settings, mailCatcher }))) },
+      },
       parent,
     );
     const secretEntries = (Object.keys(SECRET_FILES) as (keyof typeof SECRET_FILES)[]).flatMap((key) => {
@@ -69,7 +77,10 @@ export class Alertmanager extends pulumi.ComponentResource {
         ? [`--cluster.listen-address=0.0.0.0:${ALERTMANAGER_MESH_PORT}`, `--cluster.advertise-address=$(POD_IP):${ALERTMANAGER_MESH_PORT}`, ...peers.map((p) => `--cluster.peer=${p}`)]
         : ["--cluster.listen-address="]; // a single instance has no peers to gossip with
 
-    const podSpec = (dataVolumes: k8s.types.input.core.v1.Volume[]): k8s.types.input.core.v1.PodSpec => ({
+    // The data volume comes from the StatefulSet's claims (stateful-workload.ts), not from `volumes`.
+    const podSpec: k8s.types.input.core.v1.PodSpec = {
+      // Alertmanager finds its peers through DNS, never the Kubernetes API.
+      automountServiceAccountToken: false,
       securityContext: restrictedPodSecurity(65534),
       affinity: replicas > 1 ? spreadAcrossNodes(NAME) : undefined,
       containers: [
@@ -102,62 +113,39 @@ export class Alertmanager extends pulumi.ComponentResource {
       volumes: [
         { name: "config", configMap: { name: config.metadata.name } },
         { name: "secrets", secret: { secretName: secret.metadata.name, defaultMode: 0o440 } },
-        ...dataVolumes,
       ],
-    });
+    };
 
-    if (replicas === 1) {
-      const pvc = persistentVolumeClaim(NAME, { namespace, storageGi: settings.alertmanager.storageGi, settings, labels: meta }, parent);
-      singleReplicaDeployment(
-        NAME,
-        { namespace, labels: meta, podSpec: podSpec([{ name: "data", persistentVolumeClaim: { claimName: pvc.metadata.name } }]) },
-        parent,
-      );
-    } else {
-      const peersService = new k8s.core.v1.Service(
-        `${name}-cluster`,
-        {
-          metadata: { name: PEERS_SERVICE, namespace, labels: meta },
-          spec: {
-            clusterIP: "None",
-            // Peers must find each other before any is ready: readiness waits for the cluster to settle.
-            publishNotReadyAddresses: true,
-            selector: selectorLabels(NAME),
-            ports: [
-              { name: "mesh-tcp", port: ALERTMANAGER_MESH_PORT, targetPort: "mesh-tcp", protocol: "TCP" },
-              { name: "mesh-udp", port: ALERTMANAGER_MESH_PORT, targetPort: "mesh-udp", protocol: "UDP" },
-            ],
-          },
-        },
-        parent,
-      );
-      new k8s.apps.v1.StatefulSet(
-        name,
-        {
-          metadata: { name: NAME, namespace, labels: meta },
-          spec: {
-            replicas,
-            serviceName: peersService.metadata.name,
-            podManagementPolicy: "Parallel",
-            selector: { matchLabels: selectorLabels(NAME) },
-            template: { metadata: { labels: meta }, spec: podSpec([]) },
-            persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
-            volumeClaimTemplates: [
-              {
-                metadata: { name: "data", labels: meta },
-                spec: {
-                  accessModes: ["ReadWriteOnce"],
-                  storageClassName: settings.storageClass,
-                  resources: { requests: { storage: `${settings.alertmanager.storageGi}Gi` } },
-                },
-              },
-            ],
-          },
-        },
-        parent,
-      );
-      disruptionBudget(NAME, { namespace, labels: meta }, parent);
-    }
+    // One code path at every replica count: a replica change scales the set, it never swaps the workload.
+    const peersService = peerService(
+      `${name}-cluster`,
+      {
+        name: PEERS_SERVICE,
+        namespace,
+        labels: meta,
+        server: NAME,
+        ports: [
+          { name: "mesh-tcp", port: ALERTMANAGER_MESH_PORT, protocol: "TCP" },
+          { name: "mesh-udp", port: ALERTMANAGER_MESH_PORT, protocol: "UDP" },
+        ],
+      },
+      parent,
+    );
+    statefulWorkload(
+      name,
+      {
+        name: NAME,
+        namespace,
+        labels: meta,
+        replicas,
+        serviceName: peersService.metadata.name,
+        podSpec,
+        volume: { name: "data", storageGi: settings.alertmanager.storageGi },
+        settings,
+      },
+      parent,
+    );
+    if (replicas > 1) disruptionBudget(NAME, { namespace, labels: meta }, parent);
 
     const { address } = clusterService(NAME, { namespace, labels: meta, ports: [{ name: "http", port: ALERTMANAGER_PORT }] }, parent);
     this.address = address;

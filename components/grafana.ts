@@ -1,13 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { DatasourceName, provisionedDatasources, ProvisionedDashboard } from "../configs/dashboards";
+import type { DatasourceName, ProvisionedDashboard } from "../configs/dashboards";
+import { provisionedDatasources } from "../configs/dashboards/datasources";
 import { buildCommunityDashboardsScript, CommunityDashboard } from "../configs/dashboards/community";
 import {
   ADMIN_PASSWORD_FILE,
   buildDashboardProviders,
   buildDatasources,
   buildGrafanaIni,
+  EXTERNAL_LOKI_PASSWORD_FILE,
   GRAFANA_COMMUNITY_DASHBOARDS_DIR,
   GRAFANA_DASHBOARDS_DIR,
   GRAFANA_DATA_DIR,
@@ -17,6 +19,7 @@ import {
   GrafanaInputs,
   toIni,
 } from "../configs/grafana";
+import { buildAdminPasswordSyncScript } from "../configs/grafana-admin-password";
 import { ServiceAddress } from "../configs/service-address";
 import { StackSettings } from "../configs/settings";
 import { toYaml } from "../configs/yaml";
@@ -56,6 +59,8 @@ export interface GrafanaArgs extends CommonArgs {
   datasources: { prometheus: pulumi.Output<GrafanaInputs["prometheus"]>; loki?: pulumi.Output<NonNullable<GrafanaInputs["loki"]>>; alertmanager?: pulumi.Output<NonNullable<GrafanaInputs["alertmanager"]>> };
   /** `observability:grafanaAdminPassword`; when unset a random one is generated and kept in state, encrypted. */
   adminPassword?: pulumi.Output<string>;
+  /** `observability:externalLokiPassword`, when the Loki datasource is an external Loki. */
+  externalLokiPassword?: pulumi.Output<string>;
   /** Built and checked by configs/dashboards buildDashboards; one ConfigMap per folder. */
   dashboards: ProvisionedDashboard[];
 }
@@ -76,7 +81,19 @@ export class Grafana extends pulumi.ComponentResource {
     this.adminPassword = pulumi.secret(
       args.adminPassword ?? new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, parent).result,
     );
-    const adminSecret = secretFiles(`${name}-admin`, { namespace, labels: meta, stringData: { [ADMIN_PASSWORD_FILE]: this.adminPassword } }, parent);
+    const adminSecret = secretFiles(
+      `${name}-admin`,
+      {
+        namespace,
+        labels: meta,
+        stringData: {
+          [ADMIN_PASSWORD_FILE]: this.adminPassword,
+          // The Loki datasource reads it with $__file{}: the datasources ConfigMap holds only the path.
+          ...(args.externalLokiPassword ? { [EXTERNAL_LOKI_PASSWORD_FILE]: args.externalLokiPassword } : {}),
+        },
+      },
+      parent,
+    );
 
     // Server settings and datasources are read once at start: auto-named ConfigMaps roll the pod on change.
     const ini = configFiles(`${name}-ini`, { namespace, labels: meta, renderDir: "grafana", data: { "grafana.ini": toIni(buildGrafanaIni(settings)) } }, parent);
@@ -120,6 +137,8 @@ export class Grafana extends pulumi.ComponentResource {
         namespace,
         labels: meta,
         podSpec: {
+          // Grafana reads its datasources and dashboards from files, never the Kubernetes API.
+          automountServiceAccountToken: false,
           securityContext: restrictedPodSecurity(GRAFANA_UID),
           // Grafana takes the admin password from its config only when it creates the database.
           // The Secret is auto-named, so a new password rolls the pod and this resets it in the database.
@@ -128,9 +147,14 @@ export class Grafana extends pulumi.ComponentResource {
               name: "sync-admin-password",
               image: settings.images.grafana,
               command: ["sh", "-c"],
+              // The password goes in on stdin, never in argv (configs/grafana-admin-password.ts).
               args: [
-                `grafana cli --homepath /usr/share/grafana --config ${CONFIG_DIR}/grafana.ini admin reset-admin-password "$(cat ${GRAFANA_SECRETS_DIR}/${ADMIN_PASSWORD_FILE})" >/dev/null 2>&1 ` +
-                  `&& echo "admin password synchronised" || echo "no admin user yet: the server creates it from the Secret"`,
+                buildAdminPasswordSyncScript({
+                  databaseFile: `${GRAFANA_DATA_DIR}/grafana.db`,
+                  passwordFile: `${GRAFANA_SECRETS_DIR}/${ADMIN_PASSWORD_FILE}`,
+                  homePath: "/usr/share/grafana",
+                  configFile: `${CONFIG_DIR}/grafana.ini`,
+                }),
               ],
               env: grafanaEnv,
               volumeMounts: mounts.filter((m) => ["ini", "admin", "data", "tmp"].includes(m.name)),

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { httpUrl, ServiceAddress } from "../configs/service-address";
 import { ResourceSettings, StackSettings } from "../configs/settings";
+import { dataClaim } from "./stateful-workload";
 
 type ContainerSecurityContext = k8s.types.input.core.v1.SecurityContext;
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
@@ -80,16 +81,10 @@ export function persistentVolumeClaim(
   args: { namespace: pulumi.Input<string>; storageGi: number; settings: Pick<StackSettings, "protectData" | "storageClass">; labels: Record<string, string> },
   opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.PersistentVolumeClaim {
-  return new k8s.core.v1.PersistentVolumeClaim(
+  // Grows in place; a storageClass change never replaces it (see stateful-workload.ts).
+  return dataClaim(
     `${name}-data`,
-    {
-      metadata: { name: `${name}-data`, namespace: args.namespace, labels: args.labels },
-      spec: {
-        accessModes: ["ReadWriteOnce"],
-        storageClassName: args.settings.storageClass,
-        resources: { requests: { storage: `${args.storageGi}Gi` } },
-      },
-    },
+    { name: `${name}-data`, namespace: args.namespace, labels: args.labels, storageGi: args.storageGi, storageClass: args.settings.storageClass },
     dataOptions(args.settings, opts),
   );
 }
@@ -153,7 +148,13 @@ export interface ServicePort {
 /** A ClusterIP Service; the returned address is what other services and Prometheus use. */
 export function clusterService(
   name: string,
-  args: { namespace: pulumi.Input<string>; labels: Record<string, string>; ports: ServicePort[] },
+  args: {
+    namespace: pulumi.Input<string>;
+    labels: Record<string, string>;
+    ports: ServicePort[];
+    /** Pods behind the Service; default `selectorLabels(name)`. */
+    selector?: Record<string, string>;
+  },
   opts: pulumi.CustomResourceOptions,
 ): { service: k8s.core.v1.Service; address: pulumi.Output<ServiceAddress> } {
   const service = new k8s.core.v1.Service(
@@ -162,7 +163,7 @@ export function clusterService(
       metadata: { name, namespace: args.namespace, labels: args.labels },
       spec: {
         type: "ClusterIP",
-        selector: selectorLabels(name),
+        selector: args.selector ?? selectorLabels(name),
         ports: args.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol ?? "TCP" })),
       },
     },
@@ -176,6 +177,31 @@ export function clusterService(
 }
 
 /** `http://<service>.<namespace>.svc.cluster.local:<port>` of an address. */
+/**
+ * The headless Service through which the replicas of a clustered server (Alertmanager's gossip mesh,
+ * Loki's memberlist ring) find each other by pod DNS name. Addresses are published before the pods are
+ * ready, because a replica becomes ready only after it has joined its peers.
+ */
+export function peerService(
+  resourceName: string,
+  args: { name: string; namespace: pulumi.Input<string>; labels: Record<string, string>; server: string; ports: ServicePort[] },
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Service {
+  return new k8s.core.v1.Service(
+    resourceName,
+    {
+      metadata: { name: args.name, namespace: args.namespace, labels: args.labels },
+      spec: {
+        clusterIP: "None",
+        publishNotReadyAddresses: true,
+        selector: selectorLabels(args.server),
+        ports: args.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol ?? "TCP" })),
+      },
+    },
+    opts,
+  );
+}
+
 export function serviceUrl(address: pulumi.Output<ServiceAddress>): pulumi.Output<string> {
   return address.apply(httpUrl);
 }
@@ -225,11 +251,11 @@ export function configReloaderContainer(args: {
 }
 
 /** Prefer one replica per node, so losing a node loses one replica; still schedulable on a single-node cluster. */
-export function spreadAcrossNodes(name: string): k8s.types.input.core.v1.Affinity {
+export function spreadAcrossNodes(name: string, selector: Record<string, string> = selectorLabels(name)): k8s.types.input.core.v1.Affinity {
   return {
     podAntiAffinity: {
       preferredDuringSchedulingIgnoredDuringExecution: [
-        { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selectorLabels(name) } } },
+        { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selector } } },
       ],
     },
   };
@@ -238,12 +264,12 @@ export function spreadAcrossNodes(name: string): k8s.types.input.core.v1.Affinit
 /** Voluntary disruptions (node drains, upgrades) take down one replica at a time. */
 export function disruptionBudget(
   name: string,
-  args: { namespace: pulumi.Input<string>; labels: Record<string, string> },
+  args: { namespace: pulumi.Input<string>; labels: Record<string, string>; selector?: Record<string, string> },
   opts: pulumi.CustomResourceOptions,
 ): k8s.policy.v1.PodDisruptionBudget {
   return new k8s.policy.v1.PodDisruptionBudget(
     name,
-    { metadata: { name, namespace: args.namespace, labels: args.labels }, spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(name) } } },
+    { metadata: { name, namespace: args.namespace, labels: args.labels }, spec: { maxUnavailable: 1, selector: { matchLabels: args.selector ?? selectorLabels(name) } } },
     opts,
   );
 }
@@ -265,7 +291,7 @@ export function assertFitsConfigMap(name: string, data: Record<string, string>, 
  */
 export function singleReplicaDeployment(
   name: string,
-  args: { namespace: pulumi.Input<string>; labels: Record<string, string>; podSpec: k8s.types.input.core.v1.PodSpec },
+  args: { namespace: pulumi.Input<string>; labels: Record<string, string>; podSpec: k8s.types.input.core.v1.PodSpec; selector?: Record<string, string> },
   opts: pulumi.CustomResourceOptions,
 ): k8s.apps.v1.Deployment {
   return new k8s.apps.v1.Deployment(
@@ -275,7 +301,7 @@ export function singleReplicaDeployment(
       spec: {
         replicas: 1,
         strategy: { type: "Recreate" },
-        selector: { matchLabels: selectorLabels(name) },
+        selector: { matchLabels: args.selector ?? selectorLabels(name) },
         template: { metadata: { labels: args.labels }, spec: args.podSpec },
       },
     },

@@ -3,7 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { EXTERNAL_LOKI_PASSWORD_FILE, LOG_AGENT_SECRETS_DIR } from "../configs/log-destination";
 import { ServiceAddress } from "../configs/service-address";
 import { ResourceSettings } from "../configs/settings";
-import { clusterService, configFiles, containerResources, discoveryAccount, httpProbes, labels, secretFiles, selectorLabels } from "./kube";
+import { clusterService, configFiles, containerResources, discoveryAccount, httpProbes, labels, restrictedContainerSecurity, secretFiles, selectorLabels } from "./kube";
+
+/** The `adm` group on Debian and Ubuntu nodes. */
+const ADM_GID = 4;
 
 export interface LogAgentSpec {
   /** Kubernetes name of the DaemonSet, Service and ServiceAccount. */
@@ -26,8 +29,9 @@ export interface LogAgentSpec {
 
 /**
  * What Promtail and Alloy share: a DaemonSet on every node reading the kubelet's pod log files and
- * the node's /var/log read-only, with its read positions on the host. Both run as root because the
- * kubelet writes pod logs root-owned 0640; that is why they live outside the restricted namespace.
+ * the node's /var/log read-only, with its read positions on the host. Both run as root (without any
+ * capability) because the kubelet writes pod logs root-owned 0640; that is why they live outside the
+ * restricted namespace.
  */
 export function logAgentDaemonSet(spec: LogAgentSpec, parent: pulumi.ComponentResource): pulumi.Output<ServiceAddress> {
   const opts = { parent };
@@ -55,7 +59,11 @@ export function logAgentDaemonSet(spec: LogAgentSpec, parent: pulumi.ComponentRe
             serviceAccountName: account.metadata.name,
             // Control-plane nodes run pods too: their logs matter as much as anyone's.
             tolerations: [{ operator: "Exists" }],
-            securityContext: { runAsUser: 0, runAsGroup: 0, seccompProfile: { type: "RuntimeDefault" } },
+            // Root because the kubelet writes pod logs root-owned 0640 and the read positions live in a
+            // root-owned host folder; no capability is added, so root reads only what root owns, and
+            // GID 4 (`adm` on Debian and Ubuntu nodes, the group of syslog's 0640 files under /var/log)
+            // lets it read those through group membership instead of DAC_READ_SEARCH.
+            securityContext: { runAsUser: 0, runAsGroup: 0, supplementalGroups: [ADM_GID], seccompProfile: { type: "RuntimeDefault" } },
             containers: [
               {
                 name: spec.name,
@@ -72,12 +80,7 @@ export function logAgentDaemonSet(spec: LogAgentSpec, parent: pulumi.ComponentRe
                   ...(secret ? [{ name: "secrets", mountPath: LOG_AGENT_SECRETS_DIR, readOnly: true }] : []),
                 ],
                 resources: containerResources(spec.resources),
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  // Root without DAC_OVERRIDE still reads root-owned files; DAC_READ_SEARCH covers syslog's adm-owned ones.
-                  capabilities: { drop: ["ALL"], add: ["DAC_READ_SEARCH"] },
-                },
+                securityContext: restrictedContainerSecurity(),
                 ...httpProbes(spec.readyPath, spec.readyPath, "http"),
               },
             ],

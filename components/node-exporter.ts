@@ -5,6 +5,20 @@ import { ServiceAddress } from "../configs/service-address";
 import { StackSettings } from "../configs/settings";
 import { clusterService, CommonArgs, containerResources, httpProbes, labels, restrictedContainerSecurity, selectorLabels } from "./kube";
 
+/**
+ * A `--collector.filesystem.*-exclude` flag replaces node-exporter's default list, so ours starts
+ * from upstream's defaults for the pinned release (defMountPointsExcluded and defFSTypesExcluded in
+ * collector/filesystem_linux.go, node_exporter v1.12.1) and appends what this stack also leaves out.
+ */
+const UPSTREAM_EXCLUDED_MOUNT_POINTS = ["dev", "proc", "run/credentials/.+", "sys", "var/lib/docker/.+", "var/lib/containers/storage/.+"];
+const UPSTREAM_EXCLUDED_FS_TYPES = [
+  "autofs", "binfmt_misc", "bpf", "cgroup2?", "configfs", "debugfs", "devpts", "devtmpfs", "fusectl", "hugetlbfs", "iso9660", "mqueue",
+  "nsfs", "overlay", "proc", "procfs", "pstore", "rpc_pipefs", "securityfs", "selinuxfs", "squashfs", "erofs", "sysfs", "tracefs",
+];
+/** Runtime state and the kubelet's per-pod volumes (each PVC is watched through kubelet_volume_stats instead). */
+export const EXCLUDED_MOUNT_POINTS = [...UPSTREAM_EXCLUDED_MOUNT_POINTS, "run", "var/lib/kubelet/.+"];
+/** In-memory filesystems: they fill and empty with memory use, which the memory alerts already cover. */
+export const EXCLUDED_FS_TYPES = [...UPSTREAM_EXCLUDED_FS_TYPES, "tmpfs"];
 
 export interface NodeExporterArgs extends CommonArgs {
   settings: StackSettings;
@@ -39,6 +53,8 @@ export class NodeExporter extends pulumi.ComponentResource {
           template: {
             metadata: { labels: meta },
             spec: {
+              // node-exporter reads the node, never the Kubernetes API.
+              automountServiceAccountToken: false,
               hostNetwork: true,
               hostPID: true,
               dnsPolicy: "ClusterFirstWithHostNet",
@@ -53,8 +69,8 @@ export class NodeExporter extends pulumi.ComponentResource {
                     "--path.sysfs=/host/sys",
                     "--path.rootfs=/host/root",
                     `--web.listen-address=:${NODE_EXPORTER_PORT}`,
-                    "--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run|var/lib/docker/.+|var/lib/kubelet/.+)($|/)",
-                    "--collector.filesystem.fs-types-exclude=^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs|tmpfs)$",
+                    `--collector.filesystem.mount-points-exclude=^/(${EXCLUDED_MOUNT_POINTS.join("|")})($|/)`,
+                    `--collector.filesystem.fs-types-exclude=^(${EXCLUDED_FS_TYPES.join("|")})$`,
                   ],
                   ports: [{ name: "metrics", containerPort: NODE_EXPORTER_PORT, hostPort: NODE_EXPORTER_PORT }],
                   volumeMounts: hostMounts.map((m) => ({

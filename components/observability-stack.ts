@@ -1,13 +1,17 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { buildDashboards, provisionedDatasources } from "../configs/dashboards";
+import { provisionedDatasources } from "../configs/dashboards/datasources";
+import { ExternalLokiSource } from "../configs/grafana";
 import { logDestination } from "../configs/log-destination";
 import { SecretKey, StackSettings } from "../configs/settings";
 import { Alertmanager } from "./alertmanager";
 import { Alloy } from "./alloy";
+import { cachedDashboards } from "./dashboard-cache";
 import { Grafana, grafanaServiceAddress } from "./grafana";
 import { dataOptions, labels } from "./kube";
+import { KubeStateMetrics } from "./kube-state-metrics";
 import { Loki } from "./loki";
+import { MailCatcher } from "./mail-catcher";
 import { NetworkPolicies } from "./network-policies";
 import { NodeExporter } from "./node-exporter";
 import { Prometheus } from "./prometheus";
@@ -41,6 +45,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
   public readonly agentsNamespace?: pulumi.Output<string>;
   public readonly urls: Record<string, pulumi.Output<string>>;
   public readonly grafanaAdminPassword?: pulumi.Output<string>;
+  /** `kubectl port-forward` to the mail catcher's inbox, when it runs. */
+  public readonly mailCatcherPortForward?: pulumi.Output<string>;
 
   constructor(name: string, args: ObservabilityStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("observability:index:ObservabilityStack", name, {}, opts);
@@ -63,9 +69,10 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     this.urls = {};
 
     // Wiring goes one way: Loki and Alertmanager first, then what needs their addresses.
-    const loki = settings.loki.enabled ? new Loki("loki", common, parent) : undefined;
+    const loki = settings.loki.enabled ? new Loki("loki", { ...common, objectStorageSecretKey: secrets.lokiObjectStorageSecretKey }, parent) : undefined;
+    const mailCatcher = settings.mailCatcher.enabled ? new MailCatcher("mail-catcher", common, parent) : undefined;
     const alertmanager = settings.alertmanager.enabled
-      ? new Alertmanager("alertmanager", { ...common, secrets }, parent)
+      ? new Alertmanager("alertmanager", { ...common, secrets, mailCatcher: mailCatcher?.address }, parent)
       : undefined;
 
     let nodeExporter: NodeExporter | undefined;
@@ -80,6 +87,9 @@ export class ObservabilityStack extends pulumi.ComponentResource {
       }
     }
 
+    // In the servers' namespace: it needs nothing of the host, only the API.
+    const kubeStateMetrics = settings.kubeStateMetrics.enabled ? new KubeStateMetrics("kube-state-metrics", common, parent) : undefined;
+
     if (settings.prometheus.enabled) {
       const prometheus = new Prometheus(
         "prometheus",
@@ -91,6 +101,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             loki: loki?.address,
             [settings.logAgent === "alloy" ? "alloy" : "promtail"]: logAgent?.address,
             grafana: settings.grafana.enabled ? namespace.apply(grafanaServiceAddress) : undefined,
+            kubeStateMetrics: kubeStateMetrics?.address,
+            kubeStateMetricsTelemetry: kubeStateMetrics?.telemetryAddress,
           },
           remoteWritePassword: settings.prometheus.remoteWrite ? secrets.remoteWritePassword : undefined,
         },
@@ -98,16 +110,22 @@ export class ObservabilityStack extends pulumi.ComponentResource {
       );
       this.urls.prometheus = prometheus.url;
       if (settings.grafana.enabled) {
+        // Grafana reads logs where the agents push them: the external Loki when there is one.
+        const lokiSource = settings.externalLoki
+          ? pulumi.output<ExternalLokiSource>({ kind: "external", pushUrl: settings.externalLoki.url, username: settings.externalLoki.username })
+          : loki?.address;
         const grafana = new Grafana(
           "grafana",
           {
             ...common,
-            datasources: { prometheus: prometheus.address, loki: loki?.address, alertmanager: alertmanager?.address },
+            datasources: { prometheus: prometheus.address, loki: lokiSource, alertmanager: alertmanager?.address },
             adminPassword: secrets.grafanaAdminPassword,
-            // Every query is parsed and every datasource uid checked here: a bad panel stops the preview.
-            dashboards: buildDashboards({
+            externalLokiPassword: settings.externalLoki ? secrets.externalLokiPassword : undefined,
+            // Every query is parsed and every datasource uid checked (on a cache hit: was, for these very
+            // inputs and code, components/dashboard-cache.ts): a bad panel stops the preview.
+            dashboards: cachedDashboards({
               appJob: settings.app.job,
-              datasources: provisionedDatasources({ loki: loki !== undefined, alertmanager: alertmanager !== undefined }),
+              datasources: provisionedDatasources({ loki: lokiSource !== undefined, alertmanager: alertmanager !== undefined }),
             }),
           },
           parent,
@@ -118,7 +136,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     }
     if (alertmanager) this.urls.alertmanager = alertmanager.url;
     if (loki) this.urls.loki = loki.url;
-    if (settings.networkPolicies.enabled) new NetworkPolicies("network-policies", common, parent);
+    this.mailCatcherPortForward = mailCatcher?.portForward;
+    if (settings.networkPolicies.enabled) new NetworkPolicies("network-policies", { ...common, agentsNamespace }, parent);
 
     this.namespace = namespace;
     this.agentsNamespace = agentsNamespace;

@@ -1,35 +1,49 @@
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
 // Exported by the runtime but missing from its type declarations.
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
-import { CONFIG_NAMESPACE, parseSettings, RawSettings, SECRET_KEYS, SecretKey, StackSettings } from "../configs/settings";
+import { duplicateConfigKeyProblems } from "../configs/pulumi-values";
+import { CONFIG_NAMESPACE, parseSettings, RawSettings, SECRET_KEYS, SecretKey, SettingsError, StackSettings } from "../configs/settings";
 import { StackSecrets } from "./observability-stack";
 
-/** Every `observability:*` key of the stack, values JSON-decoded where Pulumi stored structured config. */
+/**
+ * Every `observability:*` key of the stack exactly as Pulumi stores it: text, JSON text for
+ * structures; parseSettings decodes by the schema. A key marked secret is never read as a plain
+ * value: a secret setting is handed over only to be checked, any other secret key is refused (Pulumi
+ * marks a whole top-level key secret when `--secret --path` encrypted one field inside it).
+ */
 export function readRawSettings(): RawSettings {
   const prefix = `${CONFIG_NAMESPACE}:`;
   const secretKeys = new Set<string>(SECRET_KEYS);
-  const raw: RawSettings = { values: {}, secrets: {} };
+  const raw: Required<RawSettings> = { values: {}, secrets: {}, securedValues: [] };
   for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
     if (!fullKey.startsWith(prefix)) continue;
     const key = fullKey.slice(prefix.length);
-    if (secretKeys.has(key)) {
-      raw.secrets[key as SecretKey] = { secure: isConfigSecret(fullKey) };
-    } else {
-      raw.values[key] = decode(value);
-    }
+    const secure = isConfigSecret(fullKey);
+    if (secretKeys.has(key)) raw.secrets[key as SecretKey] = { secure, value };
+    else if (secure) raw.securedValues.push(key);
+    else raw.values[key] = value;
   }
   return raw;
 }
 
-function decode(value: string): unknown {
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
+/**
+ * The program sees each key once, whichever spelling Pulumi kept; the stack file (next to the
+ * program, where Pulumi runs it) shows whether both `namespace` and `observability:namespace` are set.
+ */
+function stackFileProblems(): string[] {
+  const file = path.join(process.cwd(), `Pulumi.${pulumi.getStack()}.yaml`);
+  if (!fs.existsSync(file)) return [];
+  const doc = parse(fs.readFileSync(file, "utf8"), { uniqueKeys: false }) as { config?: Record<string, unknown> } | null;
+  // The project is named after the config namespace (Pulumi.yaml), so bare keys are `observability:` keys.
+  return duplicateConfigKeyProblems(Object.keys(doc?.config ?? {}), CONFIG_NAMESPACE);
 }
 
 export function readStackSettings(): StackSettings {
+  const problems = stackFileProblems();
+  if (problems.length > 0) throw new SettingsError(problems);
   return parseSettings(readRawSettings());
 }
 

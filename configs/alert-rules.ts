@@ -1,3 +1,4 @@
+import { KUBERNETES_ALERT_JOBS, kubernetesAlertGroups } from "./kubernetes-rules";
 import { assertValidPromQL } from "./promql";
 import { AlertSettings, StackSettings } from "./settings";
 
@@ -19,12 +20,30 @@ export interface RuleGroup {
   rules: AlertingRule[];
 }
 
+/** A recording rule: `record` names the series `expr` computes at every evaluation. */
+export interface RecordingRule {
+  record: string;
+  expr: string;
+  labels?: Record<string, string>;
+}
+
+export interface RecordingRuleGroup {
+  name: string;
+  interval?: string;
+  rules: RecordingRule[];
+}
+
+/** A rule file of recording rules only, so every consumer of a RuleFile keeps seeing alerts only. */
+export interface RecordingRuleFile {
+  groups: RecordingRuleGroup[];
+}
+
 export interface RuleFile {
   groups: RuleGroup[];
 }
 
 export interface AlertRuleInputs {
-  settings: Pick<StackSettings, "namespace" | "app" | "prometheus" | "alerts">;
+  settings: Pick<StackSettings, "namespace" | "agentsNamespace" | "app" | "prometheus" | "alerts" | "kubeStateMetrics" | "loki">;
 }
 
 /** The runbook of every alert: one `## <AlertName>` section each. */
@@ -69,14 +88,14 @@ const NODE_NAME = "{{ or $labels.node $labels.instance }}";
 const nodeService = { service: NODE_NAME };
 
 /** Pseudo and in-memory filesystems: never "full" in a way anyone can fix, or always full by design. */
-const PSEUDO_FILESYSTEMS = "tmpfs|ramfs|devtmpfs|overlay|squashfs|iso9660|nsfs|autofs|fuse.lxcfs";
+export const PSEUDO_FILESYSTEMS = "tmpfs|ramfs|devtmpfs|overlay|squashfs|iso9660|nsfs|autofs|fuse.lxcfs";
 
 /** PromQL string literal: JSON's escapes are Go's, which PromQL uses. */
-const quote = (value: string) => JSON.stringify(value);
-const percent = (share: number) => `${Number((share * 100).toPrecision(6))}%`;
+export const quote = (value: string) => JSON.stringify(value);
+export const percent = (share: number) => `${Number((share * 100).toPrecision(6))}%`;
 const seconds = (value: number) => `${value}s`;
 
-class RuleBuilder {
+export class RuleBuilder {
   constructor(private readonly runbooksUrl: string) {}
 
   rule(alert: string, severity: Severity, expr: string, forDuration: string, text: RuleText, labels: Record<string, string> = {}): AlertingRule {
@@ -104,7 +123,7 @@ class RuleBuilder {
 
 /** The guide's application, database and trading alerts, node resources, and the monitoring stack's own health. */
 export function buildAlertRules(inputs: AlertRuleInputs): RuleFile {
-  const { app, alerts, namespace, prometheus } = inputs.settings;
+  const { app, alerts, namespace, prometheus, loki } = inputs.settings;
   const build = new RuleBuilder(alerts.runbooksUrl);
   const interval = prometheus.evaluationInterval;
   const group = (name: string, rules: AlertingRule[]): RuleGroup => ({ name, interval, rules });
@@ -114,7 +133,8 @@ export function buildAlertRules(inputs: AlertRuleInputs): RuleFile {
       group("database", databaseRules(build, app.job, alerts)),
       group("trading", tradingRules(build, app.job, alerts)),
       group("nodes", nodeRules(build, alerts)),
-      group("monitoring", monitoringRules(build, app.job, namespace, alerts)),
+      group("monitoring", monitoringRules(build, app.job, namespace, alerts, loki.enabled)),
+      ...kubernetesAlertGroups(build, inputs.settings).map(({ name, rules }) => group(name, rules)),
     ],
   });
 }
@@ -241,7 +261,7 @@ function nodeRules(build: RuleBuilder, alerts: AlertSettings): AlertingRule[] {
   ];
 }
 
-function monitoringRules(build: RuleBuilder, appJob: string, namespace: string, alerts: AlertSettings): AlertingRule[] {
+function monitoringRules(build: RuleBuilder, appJob: string, namespace: string, alerts: AlertSettings, lokiInCluster: boolean): AlertingRule[] {
   const w = alerts.rateWindow;
   const volume = (metric: string) => `kubelet_volume_stats_${metric}{namespace=${quote(namespace)}}`;
   const volumeUsed = `1 - ${volume("available_bytes")} / ${volume("capacity_bytes")}`;
@@ -249,7 +269,7 @@ function monitoringRules(build: RuleBuilder, appJob: string, namespace: string, 
   // still filling up deserves the warning. Four days ahead, from the last six hours' trend.
   const fillingUp = `predict_linear(${volume("available_bytes")}[6h], 4 * 24 * 3600) < 0`;
   const logAgentJobs = quote("promtail|alloy");
-  const ownAlertJobs = quote(`${appJob}|loki|promtail|alloy`);
+  const ownAlertJobs = quote([appJob, "loki", "promtail", "alloy", ...KUBERNETES_ALERT_JOBS].join("|"));
   const ratio = (numerator: string, denominator: string, by: string) => `sum by (${by}) (rate(${numerator}[${w}])) / sum by (${by}) (rate(${denominator}[${w}]))`;
   const f = (key: ForOnlyAlert) => alerts[key].for;
   return [
@@ -298,14 +318,19 @@ function monitoringRules(build: RuleBuilder, appJob: string, namespace: string, 
         description: `{{ $value | humanizePercentage }} of the {{ $labels.integration }} notifications from {{ $labels.instance }} failed over the last ${w}.`,
       },
     ),
-    build.rule("LokiDown", "critical", 'up{job="loki"} == 0', f("lokiDown"), {
-      summary: "Loki {{ $labels.instance }} is down",
-      description: `Prometheus has failed to scrape Loki at {{ $labels.instance }} for ${f("lokiDown")}: logs are not stored and cannot be queried.`,
-    }),
-    build.rule("LokiDiscardingLogs", "warning", `sum by (job, namespace, reason) (increase(loki_discarded_samples_total[${w}])) > 0`, f("lokiDiscardingLogs"), {
-      summary: "Loki rejects log lines ({{ $labels.reason }})",
-      description: `Loki rejected {{ $value | humanize }} log lines over the last ${w} with reason {{ $labels.reason }}: they are lost.`,
-    }),
+    // An external Loki is not scraped: rules about the in-cluster one would watch series that never exist.
+    ...(lokiInCluster
+      ? [
+        build.rule("LokiDown", "critical", 'up{job="loki"} == 0', f("lokiDown"), {
+          summary: "Loki {{ $labels.instance }} is down",
+          description: `Prometheus has failed to scrape Loki at {{ $labels.instance }} for ${f("lokiDown")}: logs are not stored and cannot be queried.`,
+        }),
+        build.rule("LokiDiscardingLogs", "warning", `sum by (job, namespace, reason) (increase(loki_discarded_samples_total[${w}])) > 0`, f("lokiDiscardingLogs"), {
+          summary: "Loki rejects log lines ({{ $labels.reason }})",
+          description: `Loki rejected {{ $value | humanize }} log lines over the last ${w} with reason {{ $labels.reason }}: they are lost.`,
+        }),
+        ]
+      : []),
     build.rule("LogAgentDown", "warning", `up{job=~${logAgentJobs}} == 0`, f("logAgentDown"), {
       summary: "{{ $labels.job }} {{ $labels.instance }} is down",
       description: `Prometheus has failed to scrape {{ $labels.job }} at {{ $labels.instance }} for ${f("logAgentDown")}: logs of its node are not shipped.`,

@@ -1,3 +1,4 @@
+import { hostPort, ServiceAddress } from "./service-address";
 import { StackSettings } from "./settings";
 
 /** The subset of alertmanager.yml this stack writes, field names as in the upstream reference. */
@@ -88,6 +89,8 @@ export interface AlertmanagerInputs {
   settings: Pick<StackSettings, "alertmanager" | "secretsSet">;
   /** Folder holding the secret files; the pod's mount path unless a test runs Alertmanager elsewhere. */
   secretsDir?: string;
+  /** The mail catcher's SMTP address (`mailCatcher.enabled`): it replaces the smarthost, without TLS or auth. */
+  mailCatcher?: ServiceAddress;
 }
 
 /**
@@ -98,7 +101,7 @@ export function buildAlertmanagerConfig(inputs: AlertmanagerInputs): Alertmanage
   const am = inputs.settings.alertmanager;
   const secretsDir = inputs.secretsDir ?? ALERTMANAGER_SECRETS_DIR;
   const secretFile = (key: keyof typeof SECRET_FILES) => `${secretsDir}/${SECRET_FILES[key]}`;
-  const smtpAuth = am.smtp.authUsername !== undefined;
+  const smtpAuth = am.smtp.authUsername !== undefined && !inputs.mailCatcher;
 
   const chatRoutes: Route[] = [];
   const chatReceivers: Receiver[] = [];
@@ -122,10 +125,11 @@ export function buildAlertmanagerConfig(inputs: AlertmanagerInputs): Alertmanage
   return {
     global: {
       resolve_timeout: am.resolveTimeout,
-      smtp_smarthost: am.smtp.smarthost,
+      smtp_smarthost: inputs.mailCatcher ? hostPort(inputs.mailCatcher) : am.smtp.smarthost,
       smtp_from: am.smtp.from,
       ...(smtpAuth ? { smtp_auth_username: am.smtp.authUsername, smtp_auth_password_file: secretFile("smtpPassword") } : {}),
-      smtp_require_tls: am.smtp.requireTls,
+      // The mail catcher speaks plain SMTP inside the cluster.
+      smtp_require_tls: inputs.mailCatcher ? false : am.smtp.requireTls,
     },
     route: {
       receiver: "email",

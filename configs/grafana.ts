@@ -1,5 +1,5 @@
 import { httpUrl, ServiceAddress } from "./service-address";
-import { StackSettings } from "./settings";
+import { LOKI_PUSH_PATH, StackSettings } from "./settings";
 
 /** Datasource uids are fixed so dashboards can name them. */
 export const DATASOURCE_UIDS = { prometheus: "prometheus", loki: "loki", alertmanager: "alertmanager" } as const;
@@ -12,6 +12,8 @@ export const GRAFANA_DASHBOARDS_DIR = "/var/lib/grafana/dashboards";
 export const GRAFANA_COMMUNITY_DASHBOARDS_DIR = "/var/lib/grafana/community-dashboards";
 export const GRAFANA_SECRETS_DIR = "/etc/grafana/secrets";
 export const ADMIN_PASSWORD_FILE = "admin-password";
+/** `observability:externalLokiPassword` in Grafana's Secret, for the Loki datasource's basic auth. */
+export const EXTERNAL_LOKI_PASSWORD_FILE = "external-loki-password";
 
 /** Grafana's datasource provisioning file (apiVersion 1). */
 export interface DatasourcesFile {
@@ -28,7 +30,11 @@ export interface Datasource {
   url: string;
   isDefault: boolean;
   editable: boolean;
+  basicAuth?: boolean;
+  basicAuthUser?: string;
   jsonData?: Record<string, unknown>;
+  /** Grafana expands `$__file{path}` here when it provisions, so the file's content never sits in this file. */
+  secureJsonData?: Record<string, string>;
 }
 
 /** Grafana's dashboard provider file (apiVersion 1). */
@@ -45,10 +51,34 @@ export interface DashboardProvidersFile {
   }[];
 }
 
+/** A Loki outside the cluster (`observability:externalLoki`), read with basic auth. */
+export interface ExternalLokiSource {
+  kind: "external";
+  /** The push URL the agents use; Grafana reads from its base. */
+  pushUrl: string;
+  username: string;
+}
+
 export interface GrafanaInputs {
   prometheus: ServiceAddress;
-  loki?: ServiceAddress;
+  loki?: ServiceAddress | ExternalLokiSource;
   alertmanager?: ServiceAddress;
+}
+
+/** `https://host/prefix/loki/api/v1/push` → `https://host/prefix`: the datasource URL, to which Grafana appends the query API's paths. */
+export function lokiReadUrl(pushUrl: string): string {
+  if (!pushUrl.endsWith(LOKI_PUSH_PATH)) throw new Error(`${pushUrl}: a Loki push URL ends in ${LOKI_PUSH_PATH} (settings.ts checks this first)`);
+  return pushUrl.slice(0, -LOKI_PUSH_PATH.length);
+}
+
+function lokiConnection(loki: ServiceAddress | ExternalLokiSource): Pick<Datasource, "url" | "basicAuth" | "basicAuthUser" | "secureJsonData"> {
+  if (loki.kind !== "external") return { url: httpUrl(loki) };
+  return {
+    url: lokiReadUrl(loki.pushUrl),
+    basicAuth: true,
+    basicAuthUser: loki.username,
+    secureJsonData: { basicAuthPassword: `$__file{${GRAFANA_SECRETS_DIR}/${EXTERNAL_LOKI_PASSWORD_FILE}}` },
+  };
 }
 
 export function buildDatasources(inputs: GrafanaInputs): DatasourcesFile {
@@ -70,7 +100,7 @@ export function buildDatasources(inputs: GrafanaInputs): DatasourcesFile {
       uid: DATASOURCE_UIDS.loki,
       type: "loki",
       access: "proxy",
-      url: httpUrl(inputs.loki),
+      ...lokiConnection(inputs.loki),
       isDefault: false,
       editable: false,
       jsonData: { maxLines: 1000 },
@@ -137,9 +167,20 @@ export function buildGrafanaIni(settings: Pick<StackSettings, "grafana">): Grafa
     "auth.anonymous": { enabled: false },
     users: { allow_sign_up: false },
     analytics: { reporting_enabled: false, check_for_updates: false },
-    ...(grafana.plugins.length > 0 ? { plugins: { preinstall: grafana.plugins.join(",") } } : {}),
+    plugins: grafanaPluginSettings(grafana.plugins),
     log: { mode: "console" },
   };
+}
+
+/**
+ * Grafana (11.5+) also installs a built-in list of plugins at start (the drilldown apps and some
+ * datasources) and updates them to their latest version, unless preinstall is disabled. So with no
+ * plugin listed nothing is downloaded; with some, only the listed versions are pinned and nothing
+ * is auto-updated.
+ */
+export function grafanaPluginSettings(plugins: string[]): Record<string, string | boolean> {
+  if (plugins.length === 0) return { preinstall_disabled: true };
+  return { preinstall: plugins.join(","), preinstall_auto_update: false };
 }
 
 export function toIni(ini: GrafanaIni): string {

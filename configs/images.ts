@@ -12,8 +12,11 @@ export const defaultImages = {
   promtail: "docker.io/grafana/promtail:3.6.11",
   alloy: "docker.io/grafana/alloy:v1.19.1",
   nodeExporter: "quay.io/prometheus/node-exporter:v1.12.1",
+  kubeStateMetrics: "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.20.0",
   // Fetches grafana.com community dashboards in Grafana's init container (grafana.communityDashboards).
   curl: "docker.io/curlimages/curl:8.22.0",
+  // Dev's mail catcher (mailCatcher.enabled): Alertmanager's email lands here instead of a real relay.
+  mailpit: "docker.io/axllent/mailpit:v1.33.1",
 } as const;
 
 export type ImageName = keyof typeof defaultImages;

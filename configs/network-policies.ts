@@ -1,7 +1,9 @@
 import { ALERTMANAGER_MESH_PORT, ALERTMANAGER_PORT } from "./alertmanager";
 import { ALLOY_HTTP_PORT } from "./alloy";
 import { GRAFANA_PORT } from "./grafana";
-import { LOKI_HTTP_PORT } from "./loki";
+import { KSM_METRICS_PORT, KSM_TELEMETRY_PORT } from "./kube-state-metrics";
+import { isLokiHa, LOKI_GRPC_PORT, LOKI_HTTP_PORT, LOKI_MEMBERLIST_PORT } from "./loki";
+import { MAIL_CATCHER_SMTP_PORT } from "./mail-catcher";
 import { NODE_EXPORTER_PORT, PROMETHEUS_PORT } from "./prometheus";
 import { PROMTAIL_HTTP_PORT } from "./promtail";
 import { StackSettings } from "./settings";
@@ -14,7 +16,7 @@ export interface NetworkPolicyPort {
 export interface NetworkPolicyPeer {
   podSelector?: { matchLabels?: Record<string, string> };
   namespaceSelector?: { matchLabels?: Record<string, string> };
-  ipBlock?: { cidr: string };
+  ipBlock?: { cidr: string; except?: string[] };
 }
 export interface NetworkPolicySpec {
   podSelector: { matchLabels?: Record<string, string> };
@@ -24,6 +26,8 @@ export interface NetworkPolicySpec {
 }
 export interface NamedNetworkPolicy {
   name: string;
+  /** The stack namespace it goes to: the servers' (the default) or the agents'. */
+  namespace?: "servers" | "agents";
   spec: NetworkPolicySpec;
 }
 
@@ -33,10 +37,15 @@ export const PORTS = {
   alertmanagerMesh: ALERTMANAGER_MESH_PORT,
   grafana: GRAFANA_PORT,
   loki: LOKI_HTTP_PORT,
+  lokiGrpc: LOKI_GRPC_PORT,
+  lokiMemberlist: LOKI_MEMBERLIST_PORT,
   nodeExporter: NODE_EXPORTER_PORT,
   kubelet: 10250,
   promtail: PROMTAIL_HTTP_PORT,
   alloy: ALLOY_HTTP_PORT,
+  kubeStateMetrics: KSM_METRICS_PORT,
+  kubeStateMetricsTelemetry: KSM_TELEMETRY_PORT,
+  mailCatcherSmtp: MAIL_CATCHER_SMTP_PORT,
 } as const;
 
 const tcp = (port: number): NetworkPolicyPort => ({ port, protocol: "TCP" });
@@ -44,6 +53,20 @@ const pod = (name: string): NetworkPolicyPeer => ({ podSelector: { matchLabels: 
 const namespace = (name: string): NetworkPolicyPeer => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
 const podIn = (ns: string, name: string): NetworkPolicyPeer => ({ ...namespace(ns), ...pod(name) });
 const anywhere: NetworkPolicyPeer = { ipBlock: { cidr: "0.0.0.0/0" } };
+/**
+ * Any address outside the cluster, IPv4 and IPv6: the pod and Service ranges are cut out, so a rule
+ * for an SMTP relay or a webhook never opens a path to the cluster's own pods or Services.
+ */
+export function internet(np: Pick<StackSettings["networkPolicies"], "podCidrs" | "serviceCidrs">): NetworkPolicyPeer[] {
+  const cluster = [...np.podCidrs, ...np.serviceCidrs];
+  const block = (cidr: string, except: string[]): NetworkPolicyPeer => ({ ipBlock: { cidr, ...(except.length > 0 ? { except } : {}) } });
+  return [block("0.0.0.0/0", cluster.filter((c) => !c.includes(":"))), block("::/0", cluster.filter((c) => c.includes(":")))];
+}
+/** DNS, to the cluster DNS pods only. */
+function dnsPolicy(np: StackSettings["networkPolicies"], namespace: NamedNetworkPolicy["namespace"]): NamedNetworkPolicy {
+  const dnsPods: NetworkPolicyPeer = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": np.dns.namespace } }, podSelector: { matchLabels: np.dns.podLabels } };
+  return { name: "allow-dns", namespace, spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [dnsPods], ports: [{ port: 53, protocol: "UDP" }, tcp(53)] }] } };
+}
 const ingressFrom = (peers: NetworkPolicyPeer[], ports: NetworkPolicyPort[]) => ({ from: peers, ports });
 const egressTo = (peers: NetworkPolicyPeer[], ports?: NetworkPolicyPort[]) => ({ to: peers, ...(ports ? { ports } : {}) });
 
@@ -63,9 +86,10 @@ function forPod(name: string, ingress: NetworkPolicySpec["ingress"], egress: Net
 }
 
 /**
- * Default deny in and out for the servers' namespace, then one policy per server opening exactly
- * the paths the stack uses. The agents' namespace has none: the agents run on the host network
- * (node-exporter) or need only egress to Loki.
+ * Default deny in and out for both namespaces, DNS to the cluster DNS pods only, then one policy per
+ * workload opening exactly the paths the stack uses: to add a workload or a path, add its entry.
+ * node-exporter runs on the host network, where NetworkPolicies do not apply (its pods have the
+ * node's address); Prometheus reaches it through the node CIDRs.
  */
 export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolicy[] {
   const np = settings.networkPolicies;
@@ -77,10 +101,7 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
   const appPeers: NetworkPolicyPeer[] =
     settings.app.namespaces.length > 0 ? settings.app.namespaces.map(namespace) : [{ namespaceSelector: {} }];
 
-  const policies: NamedNetworkPolicy[] = [
-    { name: "default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
-    { name: "allow-dns", spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ ports: [{ port: 53, protocol: "UDP" }, tcp(53)] }] } },
-  ];
+  const policies: NamedNetworkPolicy[] = [{ name: "default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } }, dnsPolicy(np, "servers")];
 
   if (settings.prometheus.enabled) {
     policies.push(
@@ -96,7 +117,8 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
           ...(settings.grafana.enabled ? [egressTo([pod("grafana")], [tcp(PORTS.grafana)])] : []),
           ...(settings.loki.enabled ? [egressTo([pod("loki")], [tcp(PORTS.loki)])] : []),
           ...(logAgent ? [egressTo([podIn(agents, logAgent)], [tcp(PORTS[logAgent])])] : []),
-          ...(settings.prometheus.remoteWrite ? [egressTo([anywhere], [tcp(443)])] : []),
+          ...(settings.kubeStateMetrics.enabled ? [egressTo([pod("kube-state-metrics")], [tcp(PORTS.kubeStateMetrics), tcp(PORTS.kubeStateMetricsTelemetry)])] : []),
+          ...(settings.prometheus.remoteWrite ? [egressTo(internet(np), [tcp(remoteWritePort(settings.prometheus.remoteWrite.url))])] : []),
         ],
       ),
     );
@@ -112,8 +134,9 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
         ],
         [
           ...(settings.alertmanager.replicas > 1 ? [egressTo([pod("alertmanager")], mesh)] : []),
-          egressTo([anywhere], [tcp(smtpPort)]),
-          ...(chatEnabled ? [egressTo([anywhere], [tcp(443)])] : []),
+          // Email goes to the mail catcher when it runs, else to the SMTP relay.
+          settings.mailCatcher.enabled ? egressTo([pod("mailpit")], [tcp(PORTS.mailCatcherSmtp)]) : egressTo(internet(np), [tcp(smtpPort)]),
+          ...(chatEnabled ? [egressTo(internet(np), [tcp(443)])] : []),
         ],
       ),
     );
@@ -125,24 +148,84 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
         [ingressFrom([namespace(np.ingressNamespace)], [tcp(PORTS.grafana)]), ingressFrom([pod("prometheus")], [tcp(PORTS.grafana)])],
         [
           egressTo([pod("prometheus")], [tcp(PORTS.prometheus)]),
-          ...(settings.loki.enabled ? [egressTo([pod("loki")], [tcp(PORTS.loki)])] : []),
+          ...(settings.loki.enabled && !settings.externalLoki ? [egressTo([pod("loki")], [tcp(PORTS.loki)])] : []),
+          // The Loki datasource reads from the external Loki when there is one.
+          ...(settings.externalLoki ? [egressTo([anywhere], [tcp(Number(new URL(settings.externalLoki.url).port || 443))])] : []),
           ...(settings.alertmanager.enabled ? [egressTo([pod("alertmanager")], [tcp(PORTS.alertmanager)])] : []),
           // Plugins (and community dashboards) are downloaded from grafana.com at start.
-          ...(grafanaNeedsInternet ? [egressTo([anywhere], [tcp(443)])] : []),
+          ...(grafanaNeedsInternet ? [egressTo(internet(np), [tcp(443)])] : []),
         ],
       ),
     );
   }
+  if (settings.mailCatcher.enabled) {
+    // Only Alertmanager mails it; `kubectl port-forward` to its inbox enters through the pod's own
+    // network namespace, which NetworkPolicies do not filter (as for Grafana's port-forward).
+    policies.push(forPod("mailpit", settings.alertmanager.enabled ? [ingressFrom([pod("alertmanager")], [tcp(PORTS.mailCatcherSmtp)])] : [], []));
+  }
   if (settings.loki.enabled) {
+    // HA: the instances gossip (memberlist) and call each other over gRPC (pushes replicated to
+    // three ingesters, queries of recent data, the main compactor); chunks and index go to the bucket.
+    const lokiPeers = [tcp(PORTS.lokiMemberlist), { port: PORTS.lokiMemberlist, protocol: "UDP" as const }, tcp(PORTS.lokiGrpc)];
+    const objectStorage = isLokiHa(settings.loki) ? settings.loki.objectStorage : undefined;
+    const objectStoragePort = objectStorage ? Number(objectStorage.endpoint.slice(objectStorage.endpoint.lastIndexOf(":") + 1)) : undefined;
     policies.push(
       forPod(
         "loki",
         [
           ingressFrom([pod("grafana"), pod("prometheus"), ...(logAgent ? [podIn(agents, logAgent)] : [])], [tcp(PORTS.loki)]),
+          ...(objectStorage ? [ingressFrom([pod("loki")], lokiPeers)] : []),
         ],
-        [],
+        [
+          ...(objectStorage ? [egressTo([pod("loki")], lokiPeers)] : []),
+          ...(objectStorage && objectStoragePort
+            ? [egressTo(objectStorage.egressCidrs ? objectStorage.egressCidrs.map((cidr) => ({ ipBlock: { cidr } })) : [anywhere], [tcp(objectStoragePort)])]
+            : []),
+        ],
       ),
     );
+  }
+  if (settings.kubeStateMetrics.enabled) {
+    policies.push(
+      forPod(
+        "kube-state-metrics",
+        [...(settings.prometheus.enabled ? [ingressFrom([pod("prometheus")], [tcp(PORTS.kubeStateMetrics), tcp(PORTS.kubeStateMetricsTelemetry)])] : [])],
+        // It lists and watches the cluster's objects through the API server, nothing else.
+        [egressTo(np.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })), np.apiServerPorts.map(tcp))],
+      ),
+    );
+  }
+  policies.push(...agentPolicies(settings));
+  return policies;
+}
+
+/** The port of an https URL (443 unless it names one). */
+function remoteWritePort(url: string): number {
+  return Number(new URL(url).port || 443);
+}
+
+/** The agents' namespace, when the stack has one (as components/observability-stack.ts decides). */
+function agentPolicies(settings: StackSettings): NamedNetworkPolicy[] {
+  const logAgent = settings.logAgent === "none" ? undefined : settings.logAgent;
+  if (!logAgent && !settings.nodeExporter.enabled) return [];
+  const np = settings.networkPolicies;
+  const server = (name: string) => podIn(settings.namespace, name);
+  const policies: NamedNetworkPolicy[] = [{ name: "default-deny", namespace: "agents", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } }, dnsPolicy(np, "agents")];
+  if (logAgent) {
+    const externalLokiPort = settings.externalLoki ? Number(new URL(settings.externalLoki.url).port || 443) : undefined;
+    policies.push({
+      ...forPod(
+        logAgent,
+        [...(settings.prometheus.enabled ? [ingressFrom([server("prometheus")], [tcp(PORTS[logAgent])])] : [])],
+        [
+          // Pod discovery through the API server.
+          egressTo(np.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })), np.apiServerPorts.map(tcp)),
+          // Every log line goes to Loki: the in-cluster one, or the external one on its port, wherever it is.
+          externalLokiPort ? egressTo([anywhere], [tcp(externalLokiPort)]) : egressTo([server("loki")], [tcp(PORTS.loki)]),
+        ],
+      ),
+      namespace: "agents",
+    });
   }
   return policies;
 }

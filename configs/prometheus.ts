@@ -1,3 +1,4 @@
+import { KSM_JOB, KSM_TELEMETRY_JOB } from "./kube-state-metrics";
 import { ServiceAddress } from "./service-address";
 import { StackSettings } from "./settings";
 
@@ -8,7 +9,7 @@ export interface PrometheusConfig {
     evaluation_interval: string;
     external_labels: Record<string, string>;
   };
-  alerting?: { alertmanagers: AlertmanagerEndpoint[] };
+  alerting?: { alert_relabel_configs?: RelabelConfig[]; alertmanagers: AlertmanagerEndpoint[] };
   rule_files: string[];
   scrape_configs: ScrapeConfig[];
   remote_write?: RemoteWriteConfig[];
@@ -44,6 +45,8 @@ export interface RelabelConfig {
 
 export interface ScrapeConfig {
   job_name: string;
+  /** Keep the scraped series' own labels over the target's where they clash (an exporter describing other objects). */
+  honor_labels?: boolean;
   scrape_interval?: string;
   metrics_path?: string;
   scheme?: "http" | "https";
@@ -78,38 +81,109 @@ function kubeletVolumeStatsJob(): ScrapeConfig {
     tls_config: { insecure_skip_verify: true },
     kubernetes_sd_configs: [{ role: "node" }],
     // The node role's address is already the kubelet's own port (10250 unless the cluster changed it).
-    relabel_configs: [{ source_labels: ["__meta_kubernetes_node_name"], target_label: "node" }],
+    relabel_configs: kubeletTargetLabels(),
     // Only what the alert rules use: the kubelet exports thousands of other series.
     metric_relabel_configs: [{ source_labels: ["__name__"], regex: "kubelet_volume_stats_.+", action: "keep" }],
   };
 }
 
+/** Both kubelet scrapes are job `kubelet`, told apart by `metrics_path` (as the kubernetes-mixin expects). */
+export const KUBELET_JOB = "kubelet";
+export const CADVISOR_METRICS_PATH = "/metrics/cadvisor";
+
+function kubeletTargetLabels(): RelabelConfig[] {
+  return [
+    { source_labels: ["__meta_kubernetes_node_name"], target_label: "node" },
+    { source_labels: ["__metrics_path__"], target_label: "metrics_path" },
+    { target_label: "job", replacement: KUBELET_JOB },
+  ];
+}
+
+/**
+ * cAdvisor inside each kubelet: per-container CPU, memory, throttling and network. A job of its own
+ * (job names are unique), labelled `job="kubelet"` like the kubelet's `/metrics`, with the same
+ * token and permission (`nodes/metrics`). Drops the series nothing here reads, as kube-prometheus
+ * does: they are most of cAdvisor's volume.
+ */
+function cadvisorJob(): ScrapeConfig {
+  return {
+    job_name: "kubelet-cadvisor",
+    metrics_path: CADVISOR_METRICS_PATH,
+    scheme: "https",
+    authorization: { credentials_file: SERVICE_ACCOUNT_TOKEN_FILE },
+    tls_config: { insecure_skip_verify: true },
+    kubernetes_sd_configs: [{ role: "node" }],
+    relabel_configs: kubeletTargetLabels(),
+    metric_relabel_configs: [
+      {
+        source_labels: ["__name__"],
+        // container_cpu_cfs_* stay: CPUThrottlingHigh reads them.
+        regex:
+          "container_cpu_(load_average_10s|system_seconds_total|user_seconds_total)|container_fs_(io_current|io_time_seconds_total|io_time_weighted_seconds_total|reads_merged_total|sector_reads_total|sector_writes_total|writes_merged_total)|container_memory_(mapped_file|swap)|container_(file_descriptors|tasks_state|threads_max)|container_spec.*",
+        action: "drop",
+      },
+      // The host-side ends of pod networks; each pod's own eth0 stays.
+      { source_labels: ["__name__", "interface"], regex: "container_network_.+;(veth|cali|cilium|lxc|tunl|flannel|cni|docker|vxlan|genev|kube-ipvs).*", action: "drop" },
+      // Cgroups of no pod (system slices, the node itself): node-exporter reports the node.
+      { source_labels: ["id", "pod"], regex: ".+;", action: "drop" },
+    ],
+  };
+}
+
+/**
+ * kube-state-metrics' series describe other objects and carry their `namespace`, `pod`, `node`:
+ * honour those, and add none of KSM's own pod (a node's metrics would otherwise look like they
+ * belong to the monitoring namespace).
+ */
+function kubeStateMetricsJob(address: ServiceAddress): ScrapeConfig {
+  const discovery = serviceDiscovery(address);
+  return {
+    job_name: KSM_JOB,
+    honor_labels: true,
+    ...discovery,
+    ...(discovery.relabel_configs ? { relabel_configs: [...discovery.relabel_configs, { regex: "pod|node|namespace", action: "labeldrop" }] } : {}),
+  };
+}
+
 export const PROMETHEUS_PORT = 9090;
+
+/**
+ * With `prometheus.replicas: 2`, the external label naming the replica: each replica's series and
+ * alerts stay apart (remote write, federation), and the label is dropped from alerts so
+ * Alertmanager sees the two replicas' copies as one alert and notifies once.
+ */
+export const PROMETHEUS_REPLICA_LABEL = "prometheus_replica";
+/** Environment variable holding the replica's name; Prometheus 3 expands `${VAR}` in external labels. */
+export const PROMETHEUS_REPLICA_ENV = "PROMETHEUS_REPLICA";
 /** node-exporter's port on each node (it runs on the host network); Prometheus scrapes it there. */
 export const NODE_EXPORTER_PORT = 9100;
 
 /** Where the rule files sit relative to prometheus.yml; Prometheus resolves the glob against the config's folder. */
 export const RULES_DIR = "rules";
 
+/** Scrape config name of `app.staticTargets` (job names must be unique; their `job` label is still `app.job`). */
+export const STATIC_APP_JOB_SUFFIX = "-static";
+
 export interface PrometheusInputs {
   settings: Pick<StackSettings, "cluster" | "environment" | "prometheus" | "app" | "exporters">;
   /** How Prometheus reaches each other service; a missing entry means that service is off. */
-  targets: Partial<Record<"alertmanager" | "nodeExporter" | "grafana" | "loki" | "promtail" | "alloy", ServiceAddress>>;
+  targets: Partial<Record<"alertmanager" | "nodeExporter" | "grafana" | "loki" | "promtail" | "alloy" | "kubeStateMetrics" | "kubeStateMetricsTelemetry", ServiceAddress>>;
   /** Find the app's pods and the kubelets through the Kubernetes API (off only in tests that run outside a cluster). */
   discoverAppPods: boolean;
 }
 
 /**
  * Every endpoint behind a Service, so each replica is scraped (or alerted) on its own,
- * with the instance named after the pod.
+ * with the instance named after the pod. Read from EndpointSlices: the core/v1 Endpoints API is
+ * deprecated since Kubernetes 1.33.
  */
 function serviceDiscovery(address: ServiceAddress): Pick<ScrapeConfig, "static_configs" | "kubernetes_sd_configs" | "relabel_configs"> {
   if (address.kind === "static") return { static_configs: [{ targets: address.targets }] };
   return {
-    kubernetes_sd_configs: [{ role: "endpoints", namespaces: { names: [address.namespace] } }],
+    kubernetes_sd_configs: [{ role: "endpointslice", namespaces: { names: [address.namespace] } }],
     relabel_configs: [
       {
-        source_labels: ["__meta_kubernetes_service_name", "__meta_kubernetes_endpoint_port_name"],
+        source_labels: ["__meta_kubernetes_service_name", "__meta_kubernetes_endpointslice_port_name"],
         regex: `${address.service};${address.portName}`,
         action: "keep",
       },
@@ -154,7 +228,14 @@ export function buildPrometheusConfig(inputs: PrometheusInputs): PrometheusConfi
     scrape_interval: app.scrapeInterval,
     metrics_path: app.metricsPath,
     ...(inputs.discoverAppPods ? annotatedPodsDiscovery(app.namespaces) : {}),
-    ...(app.staticTargets.length > 0 ? { static_configs: [{ targets: app.staticTargets }] } : {}),
+  };
+  // Outside the cluster, so in a scrape config of their own: the pod job's relabelling keeps only
+  // annotated pods and would drop them. The `job` label is the app's, so rules and dashboards see one job.
+  const staticAppJob: ScrapeConfig = {
+    job_name: `${app.job}${STATIC_APP_JOB_SUFFIX}`,
+    scrape_interval: app.scrapeInterval,
+    metrics_path: app.metricsPath,
+    static_configs: [{ targets: app.staticTargets, labels: { job: app.job } }],
   };
 
   const serviceJobs: [string, ServiceAddress | undefined][] = [
@@ -164,6 +245,7 @@ export function buildPrometheusConfig(inputs: PrometheusInputs): PrometheusConfi
     ["loki", targets.loki],
     ["promtail", targets.promtail],
     ["alloy", targets.alloy],
+    [KSM_TELEMETRY_JOB, targets.kubeStateMetricsTelemetry],
   ];
   const exporterJobs: [string, string | undefined][] = [
     ["redis", exporters.redis],
@@ -174,10 +256,19 @@ export function buildPrometheusConfig(inputs: PrometheusInputs): PrometheusConfi
     global: {
       scrape_interval: prometheus.scrapeInterval,
       evaluation_interval: prometheus.evaluationInterval,
-      external_labels: { cluster: settings.cluster, env: settings.environment },
+      external_labels: {
+        cluster: settings.cluster,
+        env: settings.environment,
+        ...(prometheus.replicas > 1 ? { [PROMETHEUS_REPLICA_LABEL]: `\${${PROMETHEUS_REPLICA_ENV}}` } : {}),
+      },
     },
     ...(targets.alertmanager
-      ? { alerting: { alertmanagers: [{ api_version: "v2" as const, ...serviceDiscovery(targets.alertmanager) }] } }
+      ? {
+          alerting: {
+            ...(prometheus.replicas > 1 ? { alert_relabel_configs: [{ regex: PROMETHEUS_REPLICA_LABEL, action: "labeldrop" as const }] } : {}),
+            alertmanagers: [{ api_version: "v2" as const, ...serviceDiscovery(targets.alertmanager) }],
+          },
+        }
       : {}),
     rule_files: [`${RULES_DIR}/*.yml`],
     ...(prometheus.remoteWrite
@@ -192,10 +283,12 @@ export function buildPrometheusConfig(inputs: PrometheusInputs): PrometheusConfi
       : {}),
     scrape_configs: [
       { job_name: "prometheus", static_configs: [{ targets: [`localhost:${PROMETHEUS_PORT}`] }] },
-      ...(appJob.kubernetes_sd_configs || appJob.static_configs ? [appJob] : []),
+      ...(appJob.kubernetes_sd_configs ? [appJob] : []),
+      ...(app.staticTargets.length > 0 ? [staticAppJob] : []),
       ...serviceJobs.flatMap(([job, address]) => (address ? [{ job_name: job, ...serviceDiscovery(address) }] : [])),
+      ...(targets.kubeStateMetrics ? [kubeStateMetricsJob(targets.kubeStateMetrics)] : []),
       ...exporterJobs.flatMap(([job, target]) => (target ? [{ job_name: job, static_configs: [{ targets: [target] }] }] : [])),
-      ...(inputs.discoverAppPods ? [kubeletVolumeStatsJob()] : []),
+      ...(inputs.discoverAppPods ? [kubeletVolumeStatsJob(), cadvisorJob()] : []),
     ],
   };
 }

@@ -203,19 +203,17 @@ export const POD_SECURITY_EXCEPTIONS: PodSecurityException[] = [
     name: "promtail",
     image: "promtail",
     pod: ["hostPath", "runAsNonRoot"],
-    container: ["runAsNonRoot", "addCapabilities"],
-    addCapabilities: ["DAC_READ_SEARCH"],
+    container: ["runAsNonRoot"],
     reason:
       "tails the kubelet's pod logs on the node (/var/log/pods, root-owned 0640) and keeps its read positions there: " +
-      "hostPath volumes, root, and DAC_READ_SEARCH to read files it does not own",
+      "hostPath volumes and root, with no capability added (the adm group, a supplemental group, reads syslog's files)",
   },
   {
     kind: "DaemonSet",
     name: "alloy",
     image: "alloy",
     pod: ["hostPath", "runAsNonRoot"],
-    container: ["runAsNonRoot", "addCapabilities"],
-    addCapabilities: ["DAC_READ_SEARCH"],
+    container: ["runAsNonRoot"],
     reason: "Grafana Alloy, Promtail's successor, reads the same node log files for the same reason",
   },
   {

@@ -1,15 +1,19 @@
 /**
- * `npm run bench -- [--runs 5] [--growth-runs 3] [--startup-runs 3] [--sizes 10,100,1000] [--stacks dev,prod]
- *                   [--skip-growth] [--skip-startup]`
+ * `npm run bench -- [--runs 7] [--growth-runs 3] [--startup-runs 3] [--share-runs 3] [--sizes 10,100,1000]
+ *                   [--stacks dev,prod] [--skip-growth] [--skip-startup] [--skip-shares]`
  *
  * Measures the program offline (under Pulumi's mocks, as `npm run render` runs it); prints
  * markdown tables and asserts nothing. docs/benchmarks.md holds a run and how to read it.
  *
- * 1. Whole process, per stack: wall time and peak RSS of `render` in a fresh process, median/min/max.
+ * 1. Start-up against the SDK: `render` of each stack and a bare load of the Pulumi SDK
+ *    (`@pulumi/pulumi`, `@pulumi/kubernetes`, `@pulumi/random`), each in a fresh process, taken in
+ *    turn round after round so that a busy machine slows all of them alike; wall time, peak RSS, and
+ *    each round's render/SDK ratio (median, min, max). A first render per stack fills the caches.
  * 2. Growth: the same with N extra alert rules, dashboards or scrape jobs (one at a time).
  * 3. Resources: per stack, CPU and memory requests and limits and PVC sizes, from the manifests.
- * 4. TypeScript start-up: the program type-checked by ts-node, as Pulumi registers ts-node with
- *    this tsconfig, and precompiled by tsc.
+ * 4. TypeScript start-up: the cached hook (what `pulumi up` and `render` use), with its caches filled
+ *    and empty, against ts-node type-checked, ts-node transpile-only and precompiled by tsc.
+ * 5. Where start-up goes: each of our modules' and each package's load time (a require-time profile).
  *
  * Every run is a child process: Pulumi's runtime is global state, so a process runs the program
  * once. Peak RSS is the child's own `process.resourceUsage().maxRSS`, written by a preload on exit.
@@ -19,8 +23,10 @@
  * code as the real ones: `buildAlertRules` (N copies of the stack's rules, renamed, re-validated
  * with `assertValidRules`), `buildDashboards` (N copies of the stack's dashboard definitions with
  * new uids, built and validated like the others, spread over folders so each ConfigMap stays under
- * 1 MiB) and `buildPrometheusConfig` (N static scrape jobs). Wall times include `node` start-up and
- * ts-node's transpilation.
+ * 1 MiB) and `buildPrometheusConfig` (N static scrape jobs). Growth runs start with an empty
+ * dashboard cache (components/dashboard-cache.ts), so every run builds and checks its dashboards.
+ * Wall times include `node` start-up and loading the TypeScript (scripts/typescript-require-hook.js,
+ * its cache warmed by a first run).
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -33,14 +39,16 @@ interface Options {
   runs: number;
   growthRuns: number;
   startupRuns: number;
+  shareRuns: number;
   sizes: number[];
   stacks: string[];
   growth: boolean;
   startup: boolean;
+  shares: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { runs: 5, growthRuns: 3, startupRuns: 3, sizes: [10, 100, 1000], stacks: ["dev", "prod"], growth: true, startup: true };
+  const options: Options = { runs: 7, growthRuns: 3, startupRuns: 3, shareRuns: 3, sizes: [10, 100, 1000], stacks: ["dev", "prod"], growth: true, startup: true, shares: true };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -56,10 +64,12 @@ function parseOptions(argv: string[]): Options {
     if (flag === "--runs") options.runs = count();
     else if (flag === "--growth-runs") options.growthRuns = count();
     else if (flag === "--startup-runs") options.startupRuns = count();
+    else if (flag === "--share-runs") options.shareRuns = count();
     else if (flag === "--sizes") options.sizes = value().split(",").map(Number);
     else if (flag === "--stacks") options.stacks = value().split(",");
     else if (flag === "--skip-growth") options.growth = false;
     else if (flag === "--skip-startup") options.startup = false;
+    else if (flag === "--skip-shares") options.shares = false;
     else throw new Error(`unknown flag ${flag}; see the top of scripts/bench.ts`);
   }
   return options;
@@ -72,6 +82,11 @@ function parseOptions(argv: string[]): Options {
 const WORK = fs.mkdtempSync(path.join(os.tmpdir(), "observability-bench-"));
 const PROBE = path.join(WORK, "probe.js");
 const GROWTH_HOOK = path.join(WORK, "growth-hook.js");
+const SHARES_PROFILE = path.join(WORK, "shares-profile.js");
+/** What `npm run render` and scripts/pulumi-main.js load the TypeScript with. */
+const TYPESCRIPT_HOOK = path.join(PROJECT_ROOT, "scripts", "typescript-require-hook.js");
+/** The baseline: the three SDK packages the program uses, loaded and nothing else. */
+const SDK_LOAD = `require("@pulumi/pulumi"); require("@pulumi/kubernetes"); require("@pulumi/random");`;
 
 /** Preload: on exit, the child writes its own peak RSS (KiB) and what the growth hook applied. */
 const PROBE_SOURCE = `
@@ -86,7 +101,42 @@ process.on("exit", () => {
 });
 `;
 
-/** Preload, after ts-node: wraps the builders named in the header comment. */
+/**
+ * Preload, after the TypeScript hook: how long each module takes to load, counted from the moment
+ * something requires it until it returns, so a module's time includes what it imports and what its
+ * top-level code runs (index.ts: the whole program). Packages are counted where our code first
+ * enters them, including the packages they load in turn.
+ */
+const SHARES_PROFILE_SOURCE = `
+const Module = require("module");
+const fs = require("fs");
+const path = require("path");
+const root = process.env.BENCH_ROOT;
+const load = Module._load;
+const stack = [];
+const ours = {};
+const packages = {};
+const packageOf = (file) => { const m = /node_modules[\\\\/]((?:@[^\\\\/]+[\\\\/])?[^\\\\/]+)/.exec(file); return m ? m[1].split(path.sep).join("/") : null; };
+Module._load = function (request, parent, isMain) {
+  let file;
+  try { file = Module._resolveFilename(request, parent, isMain); } catch { return load.apply(this, arguments); }
+  if (Module._cache[file] || !path.isAbsolute(file)) return load.apply(this, arguments);
+  const pkg = packageOf(file);
+  const fromOurCode = stack.length === 0 || stack[stack.length - 1].pkg === null;
+  const entry = { pkg, nested: 0n, start: process.hrtime.bigint() };
+  stack.push(entry);
+  try { return load.apply(this, arguments); } finally {
+    stack.pop();
+    const total = process.hrtime.bigint() - entry.start;
+    if (stack.length) stack[stack.length - 1].nested += total;
+    if (pkg === null) ours[path.relative(root, file).split(path.sep).join("/")] = { total: Number(total) / 1e6, own: Number(total - entry.nested) / 1e6 };
+    else if (fromOurCode && !(pkg in packages)) packages[pkg] = Number(total) / 1e6;
+  }
+};
+process.on("exit", () => { if (process.env.BENCH_SHARES_OUT) fs.writeFileSync(process.env.BENCH_SHARES_OUT, JSON.stringify({ ours, packages })); });
+`;
+
+/** Preload, after the TypeScript hook: wraps the builders named in the header comment. */
 const GROWTH_HOOK_SOURCE = `
 const path = require("path");
 const root = process.env.BENCH_ROOT;
@@ -157,32 +207,53 @@ interface Sample {
   hooks: string[];
   transpileOnly?: string;
   error: string;
+  /** What the shares profile recorded, when it was loaded. */
+  shares?: { ours: Record<string, { total: number; own: number }>; packages: Record<string, number> };
 }
 
 function runChild(args: string[], env: Record<string, string> = {}): Sample {
   const probeOut = path.join(WORK, `probe-${process.hrtime.bigint()}.json`);
+  const sharesOut = `${probeOut}.shares`;
   const started = process.hrtime.bigint();
   const child = spawnSync(process.execPath, args, {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env, BENCH_PROBE_OUT: probeOut, BENCH_ROOT: PROJECT_ROOT },
+    env: { ...process.env, ...env, BENCH_PROBE_OUT: probeOut, BENCH_SHARES_OUT: sharesOut, BENCH_ROOT: PROJECT_ROOT },
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
   });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   const probe = fs.existsSync(probeOut) ? JSON.parse(fs.readFileSync(probeOut, "utf8")) : { maxRssKb: NaN, hooks: [] };
   const error = child.status === 0 ? "" : (child.stderr || child.error?.message || `exit ${child.status}`).trim().split("\n").slice(-6).join("\n");
-  return { ok: child.status === 0, wallMs, maxRssKb: probe.maxRssKb, hooks: probe.hooks, transpileOnly: probe.transpileOnly, error };
+  const shares = fs.existsSync(sharesOut) ? JSON.parse(fs.readFileSync(sharesOut, "utf8")) : undefined;
+  return { ok: child.status === 0, wallMs, maxRssKb: probe.maxRssKb, hooks: probe.hooks, transpileOnly: probe.transpileOnly, error, shares };
 }
 
-/** `npm run render` in a fresh process, with the probe and, when asked, the growth hook. */
-function renderStack(stack: string, out: string, growth?: { rules?: number; dashboards?: number; jobs?: number }): Sample {
-  const preloads = ["-r", "ts-node/register/transpile-only", "-r", PROBE, ...(growth ? ["-r", GROWTH_HOOK] : [])];
+/** `npm run render` in a fresh process, with the probe and, when asked, the growth hook or the shares profile. */
+function renderStack(
+  stack: string,
+  out: string,
+  growth?: { rules?: number; dashboards?: number; jobs?: number },
+  extra: { shares?: boolean; env?: Record<string, string> } = {},
+): Sample {
+  const preloads = ["-r", TYPESCRIPT_HOOK, "-r", PROBE, ...(growth ? ["-r", GROWTH_HOOK] : []), ...(extra.shares ? ["-r", SHARES_PROFILE] : [])];
   return runChild([...preloads, "scripts/render.ts", "--stack", stack, "--out", out], {
     BENCH_RULES: String(growth?.rules ?? 0),
     BENCH_DASHBOARDS: String(growth?.dashboards ?? 0),
     BENCH_JOBS: String(growth?.jobs ?? 0),
+    // A growth run builds its dashboards (components/dashboard-cache.ts would serve the stack's own).
+    ...(growth ? { OBSERVABILITY_BUILD_CACHE_DIR: fs.mkdtempSync(path.join(WORK, "builds-")) } : {}),
+    ...extra.env,
   });
 }
+
+/** The baseline: a fresh process that loads the SDK packages and exits. */
+const sdkLoad = (): Sample => runChild(["-r", PROBE, "-e", SDK_LOAD]);
+
+/** Caches nobody has filled (transpiled TypeScript, built dashboards): the first run after `npm ci`. */
+const emptyCache = () => ({
+  OBSERVABILITY_TS_CACHE_DIR: fs.mkdtempSync(path.join(WORK, "empty-cache-")),
+  OBSERVABILITY_BUILD_CACHE_DIR: fs.mkdtempSync(path.join(WORK, "empty-builds-")),
+});
 
 // ---------------------------------------------------------------------------------------------
 // Statistics and formatting
@@ -351,6 +422,9 @@ function resourcesTables(stack: string, manifests: Record<string, any>[]): strin
     }
     if (m.kind === "StatefulSet") {
       for (const t of (m.spec?.volumeClaimTemplates ?? []) as Record<string, any>[]) {
+        // A template whose claims the program creates itself (components/stateful-workload.ts) is counted with the claims.
+        const ownClaim = `${t.metadata?.name}-${m.metadata?.name}-0`;
+        if (manifests.some((c) => c.kind === "PersistentVolumeClaim" && c.metadata?.name === ownClaim)) continue;
         const size = quantity(t.spec?.resources?.requests?.storage) ?? 0;
         const replicas = m.spec?.replicas ?? 1;
         storageTotal += size * replicas;
@@ -377,18 +451,29 @@ function resourcesTables(stack: string, manifests: Record<string, any>[]): strin
 
 function startupTable(options: Options): string {
   const stack = options.stacks[0];
-  const rows: string[][] = [];
   const out = path.join(WORK, "startup");
-  const modes: [string, string][] = [
-    ["check", "ts-node, type-checked (what `PULUMI_NODEJS_TRANSPILE_ONLY=false` forces)"],
-    ["transpile", "ts-node, transpile-only (what `PULUMI_NODEJS_TRANSPILE_ONLY=true` forces)"],
-    ["pulumi", "ts-node as Pulumi registers it by default, with this project's tsconfig.json"],
-  ];
-  for (const [mode, label] of modes) {
-    const samples = repeat(options.startupRuns, `startup ${mode}`, () => runChild(["-r", PROBE, "-e", TS_NODE_HARNESS], { BENCH_TS_MODE: mode, BENCH_STACK: stack, BENCH_OUT: out }));
-    const transpileOnly = samples.find((s) => s.ok)?.transpileOnly;
-    rows.push([label, transpileOnly === undefined ? "?" : transpileOnly === "true" ? "no" : "yes", ...summary(samples)]);
+  interface Contender {
+    label: string;
+    typeChecks: string;
+    run: () => Sample;
+    /** Run once before the rounds, unmeasured: what fills a cache. */
+    warm?: boolean;
   }
+  const tsNode = (mode: string) => () => runChild(["-r", PROBE, "-e", TS_NODE_HARNESS], { BENCH_TS_MODE: mode, BENCH_STACK: stack, BENCH_OUT: out });
+  const contenders: Contender[] = [
+    { label: "cached hook, caches filled: what `pulumi up` and `npm run render` do from their second run on", typeChecks: "no", run: () => renderStack(stack, out), warm: true },
+    { label: "cached hook, caches empty: the first run after `npm ci`", typeChecks: "no", run: () => renderStack(stack, out, undefined, { env: emptyCache() }) },
+    // `-r typescript` loads the compiler up front, as the SDK does when nothing defers it.
+    {
+      label: "cached hook, caches filled, but the TypeScript compiler loaded as the bare SDK loads it",
+      typeChecks: "no",
+      run: () => runChild(["-r", "typescript", "-r", TYPESCRIPT_HOOK, "-r", PROBE, "scripts/render.ts", "--stack", stack, "--out", out]),
+    },
+    // What Pulumi did with `runtime.options.typescript: true`.
+    { label: "ts-node, type-checked (what `PULUMI_NODEJS_TRANSPILE_ONLY=false` forced)", typeChecks: "yes", run: tsNode("check") },
+    { label: "ts-node, transpile-only (what `PULUMI_NODEJS_TRANSPILE_ONLY=true` forced)", typeChecks: "no", run: tsNode("transpile") },
+    { label: "ts-node as Pulumi registered it with `typescript: true` and this tsconfig.json (before)", typeChecks: "no", run: tsNode("pulumi") },
+  ];
 
   // Precompiled: tsc emits the project into bin/.bench (git-ignored), next to node_modules.
   const compiled = path.join(PROJECT_ROOT, "bin", ".bench");
@@ -400,19 +485,83 @@ function startupTable(options: Options): string {
   });
   const tscMs = Number(process.hrtime.bigint() - started) / 1e6;
   const renderJs = path.join(compiled, "scripts", "render.js");
+  const rows: string[][] = [];
+  let notCompiled: string[] | undefined;
   if (fs.existsSync(renderJs)) {
-    for (const file of fs.readdirSync(PROJECT_ROOT).filter((f) => /^Pulumi\..+\.yaml$/.test(f))) fs.copyFileSync(path.join(PROJECT_ROOT, file), path.join(compiled, file));
-    const samples = repeat(options.startupRuns, "startup precompiled", () => runChild(["-r", PROBE, renderJs, "--stack", stack, "--out", out]));
+    // The stack files, and the lockfile the dashboard cache keys on, as in the project root.
+    for (const file of fs.readdirSync(PROJECT_ROOT).filter((f) => /^Pulumi\..+\.yaml$|^package-lock\.json$/.test(f))) fs.copyFileSync(path.join(PROJECT_ROOT, file), path.join(compiled, file));
     const typeErrors = tsc.status === 0 ? "" : " (tsc reported type errors; JavaScript emitted anyway)";
-    rows.push([`precompiled JavaScript (tsc → node; the compile itself took ${seconds(tscMs)}${typeErrors})`, "no", ...summary(samples)]);
+    contenders.push({
+      label: `precompiled JavaScript (tsc → node; the compile itself took ${seconds(tscMs)}${typeErrors})`,
+      typeChecks: "no",
+      run: () => runChild(["-r", PROBE, renderJs, "--stack", stack, "--out", out]),
+      warm: true,
+    });
   } else {
-    rows.push(["precompiled JavaScript", "no", "tsc emitted nothing", (tsc.stdout + tsc.stderr).trim().split("\n")[0] ?? ""]);
+    notCompiled = ["precompiled JavaScript", "no", "tsc emitted nothing", (tsc.stdout + tsc.stderr).trim().split("\n")[0] ?? ""];
   }
+
+  for (const contender of contenders.filter((c) => c.warm)) contender.run();
+  const samples = new Map<Contender, Sample[]>(contenders.map((c) => [c, []]));
+  for (let round = 0; round < options.startupRuns; round++) {
+    progress(`  start-up comparison round ${round + 1}/${options.startupRuns}\r`);
+    for (let i = 0; i < contenders.length; i++) {
+      const contender = contenders[(i + round) % contenders.length];
+      const sample = contender.run();
+      samples.get(contender)!.push(sample);
+      if (!sample.ok) process.stderr.write(`\n  ${contender.label} failed:\n${sample.error}\n`);
+    }
+  }
+  progress(" ".repeat(60) + "\r");
   fs.rmSync(compiled, { recursive: true, force: true });
+  for (const contender of contenders) {
+    const taken = samples.get(contender)!;
+    // For ts-node, what it really did: the harness reports whether ts-node type-checked.
+    const transpileOnly = taken.find((s) => s.ok)?.transpileOnly;
+    const typeChecks = transpileOnly === undefined ? contender.typeChecks : transpileOnly === "true" ? "no" : "yes";
+    rows.push([contender.label, typeChecks, ...summary(taken)]);
+  }
+  if (notCompiled) rows.push(notCompiled);
   return [
-    `### TypeScript start-up (${stack} stack, ${options.startupRuns} runs each; median (min – max))`,
+    `### TypeScript start-up (${stack} stack, ${options.startupRuns} rounds, the ways of loading taken in turn; median (min – max))`,
     "",
     table(["How the program is loaded", "Type-checks", "Wall time", "Peak RSS"], rows),
+  ].join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where start-up goes
+// ---------------------------------------------------------------------------------------------
+
+function sharesTable(options: Options): string {
+  const stack = options.stacks[0];
+  const out = path.join(WORK, "shares");
+  const samples = repeat(options.shareRuns, "shares", () => renderStack(stack, out, undefined, { shares: true })).filter((s) => s.ok && s.shares);
+  if (samples.length === 0) return "### Where start-up goes\n\nfailed";
+  const wall = stats(samples.map((s) => s.wallMs)).median;
+  const median = (values: number[]) => stats(values).median;
+  const share = (ms: number) => `${((100 * ms) / wall).toFixed(0)} %`;
+  const ms = (n: number) => `${n.toFixed(0)} ms`;
+  const ourFiles = [...new Set(samples.flatMap((s) => Object.keys(s.shares!.ours)))]
+    .map((file) => {
+      const seen = samples.map((s) => s.shares!.ours[file]).filter(Boolean);
+      return { file, total: median(seen.map((r) => r.total)), own: median(seen.map((r) => r.own)) };
+    })
+    .filter((r) => r.total >= 5)
+    .sort((a, b) => b.total - a.total);
+  const packages = [...new Set(samples.flatMap((s) => Object.keys(s.shares!.packages)))]
+    .map((name) => ({ name, total: median(samples.map((s) => s.shares!.packages[name]).filter((v) => v !== undefined)) }))
+    .sort((a, b) => b.total - a.total);
+  return [
+    `### Where start-up goes (${stack} stack, ${samples.length} runs, medians; the render took ${seconds(wall)} under the profile)`,
+    "",
+    "Our modules: from the first `require` until it returns, so with everything it imports and its top-level code (index.ts runs the program there). \"Own\" leaves out the modules it loads first.",
+    "",
+    table(["Module", "With its imports", "Share of the render", "Own"], ourFiles.map((r) => [r.file, ms(r.total), share(r.total), ms(r.own)])),
+    "",
+    "Packages, where our code first loads them (with the packages they load in turn):",
+    "",
+    table(["Package", "Load", "Share of the render"], packages.map((r) => [`\`${r.name}\``, ms(r.total), share(r.total)])),
   ].join("\n");
 }
 
@@ -425,7 +574,7 @@ function machine(): string {
     `- Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
     `- OS: ${os.type()} ${os.release()} ${os.arch()}`,
     `- Load average when the run started: ${os.loadavg().map((l) => l.toFixed(2)).join(", ")} (1, 5, 15 min): other processes on the machine add noise; compare medians`,
-    `- Node.js ${process.version}, TypeScript ${require("typescript").version}, ts-node ${require("ts-node").VERSION}, @pulumi/pulumi ${require("@pulumi/pulumi/package.json").version}`,
+    `- Node.js ${process.version}, TypeScript ${require("typescript").version}, ts-node ${require("ts-node").VERSION}, @pulumi/pulumi ${require("@pulumi/pulumi/package.json").version}, @pulumi/kubernetes ${require("@pulumi/kubernetes/package.json").version}`,
   ].join("\n");
 }
 
@@ -433,6 +582,7 @@ function main(): void {
   const options = parseOptions(process.argv.slice(2));
   fs.writeFileSync(PROBE, PROBE_SOURCE);
   fs.writeFileSync(GROWTH_HOOK, GROWTH_HOOK_SOURCE);
+  fs.writeFileSync(SHARES_PROFILE, SHARES_PROFILE_SOURCE);
   const sections: string[] = [`## Benchmark run, ${new Date().toISOString()}`, "", machine()];
   const print = (text: string) => {
     sections.push("", text);
@@ -440,23 +590,61 @@ function main(): void {
   };
   console.log(sections.join("\n"));
 
-  // 1. Whole process per stack.
+  // 1. Start-up against the SDK. A first render per stack fills the transpile cache, as any first
+  // run does; the rounds then take the SDK load and each stack's render in turn, rotating the order.
   const renders = new Map<string, RenderContents>();
-  const rows: string[][] = [];
+  const renderOut = (stack: string) => path.join(WORK, `render-${stack}`);
   for (const stack of options.stacks) {
-    const out = path.join(WORK, `render-${stack}`);
-    const samples = repeat(options.runs, `render ${stack}`, () => renderStack(stack, out));
-    if (samples.every((s) => s.ok)) renders.set(stack, readRender(out));
+    const warm = renderStack(stack, renderOut(stack));
+    if (!warm.ok) process.stderr.write(`render ${stack} failed:\n${warm.error}\n`);
+  }
+  const sdkSamples: Sample[] = [];
+  const renderSamples = new Map<string, Sample[]>(options.stacks.map((stack) => [stack, []]));
+  const ratios = new Map<string, number[]>(options.stacks.map((stack) => [stack, []]));
+  const contenders = ["sdk", ...options.stacks];
+  for (let round = 0; round < options.runs; round++) {
+    progress(`  start-up round ${round + 1}/${options.runs}\r`);
+    const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]);
+    const walls = new Map<string, Sample>();
+    for (const who of order) walls.set(who, who === "sdk" ? sdkLoad() : renderStack(who, renderOut(who)));
+    const sdk = walls.get("sdk")!;
+    sdkSamples.push(sdk);
+    for (const stack of options.stacks) {
+      const sample = walls.get(stack)!;
+      renderSamples.get(stack)!.push(sample);
+      if (sample.ok && sdk.ok) ratios.get(stack)!.push(sample.wallMs / sdk.wallMs);
+      else if (!sample.ok) process.stderr.write(`\n  render ${stack} failed:\n${sample.error}\n`);
+    }
+  }
+  progress(" ".repeat(60) + "\r");
+  const rows: string[][] = [["SDK load only (`@pulumi/pulumi`, `@pulumi/kubernetes`, `@pulumi/random`)", "—", "—", ...summary(sdkSamples), "1"]];
+  for (const stack of options.stacks) {
+    const samples = renderSamples.get(stack)!;
+    if (samples.every((s) => s.ok)) renders.set(stack, readRender(renderOut(stack)));
     const contents = renders.get(stack);
-    rows.push([stack, contents ? String(contents.manifests.length) : "?", contents ? `${(contents.manifestBytes / 1024).toFixed(0)} KiB` : "?", ...summary(samples)]);
+    const ratio = ratios.get(stack)!;
+    rows.push([
+      `\`npm run render -- --stack ${stack}\``,
+      contents ? String(contents.manifests.length) : "?",
+      contents ? `${(contents.manifestBytes / 1024).toFixed(0)} KiB` : "?",
+      ...summary(samples),
+      ratio.length > 0 ? `**${triple(stats(ratio), (r) => r.toFixed(2))}**` : "failed",
+    ]);
   }
   print(
     [
-      `### Whole process: \`npm run render\` per stack (${options.runs} runs; median (min – max))`,
+      `### Start-up against the SDK (${options.runs} rounds, each process fresh, taken in turn; median (min – max))`,
       "",
-      table(["Stack", "Kubernetes objects", "manifests.yaml", "Wall time", "Peak RSS"], rows),
+      table(["Process", "Kubernetes objects", "manifests.yaml", "Wall time", "Peak RSS", "Wall time / SDK load, same round"], rows),
     ].join("\n"),
   );
+  for (const stack of options.stacks) {
+    const ratio = ratios.get(stack)!;
+    if (ratio.length > 0) {
+      const { median, min, max } = stats(ratio);
+      console.error(`render ${stack} / SDK load: median ${median.toFixed(2)}, min ${min.toFixed(2)}, max ${max.toFixed(2)} (${ratio.length} rounds)`);
+    }
+  }
 
   // 2. Growth.
   if (options.growth) {
@@ -499,6 +687,11 @@ function main(): void {
 
   // 4. TypeScript start-up.
   if (options.startup) print(startupTable(options));
+
+  // 5. Where start-up goes.
+  if (options.shares) print(sharesTable(options));
+
+  print(`Load average when the run ended: ${os.loadavg().map((l) => l.toFixed(2)).join(", ")} (1, 5, 15 min).`);
 
   fs.rmSync(WORK, { recursive: true, force: true });
 }

@@ -6,6 +6,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { createHash } from "crypto";
 import { parse } from "yaml";
+import { duplicateConfigKeyProblems } from "../configs/pulumi-values";
+import { SettingsError } from "../configs/settings";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
 export const PROJECT = "observability";
@@ -16,8 +18,11 @@ export interface RecordedResource {
   /** The parent's `type::name`, or undefined for the stack's own children. */
   parent?: string;
   custom: boolean;
-  /** Resource options the engine would enforce: `protect` blocks deletion, `retainOnDelete` keeps the object in the cluster. */
-  options: { protect: boolean; retainOnDelete: boolean };
+  /**
+   * Resource options the engine would enforce: `protect` blocks deletion, `retainOnDelete` keeps the object in the cluster,
+   * `ignoreChanges` lists input paths whose new value the engine ignores (so a change there neither updates nor replaces).
+   */
+  options: { protect: boolean; retainOnDelete: boolean; ignoreChanges: string[] };
   /** Inputs with secret Outputs unwrapped: only what a Kubernetes Secret holds can be a secret value. */
   state: Record<string, any>;
 }
@@ -37,26 +42,47 @@ export interface StackConfig {
   secretKeys: string[];
 }
 
-/** The placeholder a `secure:` value of a stack file renders as: the ciphertext needs the CLI. */
-export const securePlaceholder = (key: string) => `<secret ${key}>`;
+/**
+ * The placeholder a `secure:` value of a stack file renders as (the ciphertext needs the CLI): an
+ * https URL, so it meets every secret's grammar (webhooks are https URLs, the rest non-empty).
+ */
+export const securePlaceholder = (key: string) => `https://secure-placeholder.invalid/${encodeURIComponent(key)}`;
 
-/** Reads Pulumi.<stack>.yaml the way the CLI hands it to the program. */
+/** A stack the render cannot read: one line for the user, no stack trace. */
+export class StackFileError extends Error {
+  name = "StackFileError";
+}
+
+/**
+ * Reads Pulumi.<stack>.yaml the way the CLI hands it to the program: top-level values as text,
+ * structures as JSON text; a structure holding a `secure:` leaf (`config set --secret --path`) is
+ * handed over decrypted and its whole key marked secret.
+ */
 export function readStackFile(stack: string): StackConfig {
+  if (!listStacks().includes(stack)) throw new StackFileError(`unknown stack ${JSON.stringify(stack)}: stacks are ${listStacks().join(", ")}`);
   const file = path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
-  if (!fs.existsSync(file)) throw new Error(`no stack file ${file}: stacks are ${listStacks().join(", ")}`);
-  const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const doc = (parse(fs.readFileSync(file, "utf8"), { uniqueKeys: false }) ?? {}) as { config?: Record<string, unknown> };
+  const duplicates = duplicateConfigKeyProblems(Object.keys(doc.config ?? {}), PROJECT);
+  if (duplicates.length > 0) throw new SettingsError(duplicates);
   const result: StackConfig = { config: {}, secretKeys: [] };
   for (const [key, value] of Object.entries(doc.config ?? {})) {
     const fullKey = key.includes(":") ? key : `${PROJECT}:${key}`;
-    if (value !== null && typeof value === "object" && "secure" in value) {
+    if (isSecure(value)) {
       result.config[fullKey] = securePlaceholder(fullKey);
       result.secretKeys.push(fullKey);
+    } else if (value !== null && typeof value === "object") {
+      let secure = false;
+      const decrypted = JSON.stringify(value, (_, v) => (isSecure(v) ? ((secure = true), securePlaceholder(fullKey)) : v));
+      result.config[fullKey] = decrypted;
+      if (secure) result.secretKeys.push(fullKey);
     } else {
-      result.config[fullKey] = typeof value === "string" ? value : JSON.stringify(value);
+      result.config[fullKey] = String(value);
     }
   }
   return result;
 }
+
+const isSecure = (value: unknown): boolean => value !== null && typeof value === "object" && !Array.isArray(value) && "secure" in value && Object.keys(value).length === 1;
 
 export function listStacks(): string[] {
   return fs
@@ -83,13 +109,14 @@ export async function runProgram(stack: string, stackConfig: StackConfig): Promi
   pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
 
   // The mocks see neither a resource's parent nor its options; the monitor's request does.
-  const requests = new Map<string, { parent: string; protect: boolean; retainOnDelete: boolean }>();
+  const requests = new Map<string, { parent: string; protect: boolean; retainOnDelete: boolean; ignoreChanges: string[] }>();
   const originalRegister = MockMonitor.prototype.registerResource;
   MockMonitor.prototype.registerResource = function (req: any, callback: any) {
     requests.set(`${req.getType()}::${req.getName()}`, {
       parent: req.getParent(),
       protect: Boolean(req.getProtect()),
       retainOnDelete: Boolean(req.getRetainondelete()),
+      ignoreChanges: req.getIgnorechangesList(),
     });
     return originalRegister.call(this, req, callback);
   };
@@ -105,7 +132,7 @@ export async function runProgram(stack: string, stackConfig: StackConfig): Promi
         if (args.type === "random:index/randomPassword:RandomPassword") {
           state.result = createHash("sha256").update(`${stack}/${args.name}`).digest("base64url").slice(0, args.inputs.length ?? 32);
         }
-        resources.push({ type: args.type, name: args.name, custom: args.custom ?? true, options: { protect: false, retainOnDelete: false }, state });
+        resources.push({ type: args.type, name: args.name, custom: args.custom ?? true, options: { protect: false, retainOnDelete: false, ignoreChanges: [] }, state });
         return { id: `${args.name}-id`, state };
       },
       call: (args) => args.inputs,
@@ -125,7 +152,7 @@ export async function runProgram(stack: string, stackConfig: StackConfig): Promi
   for (const resource of resources) {
     const request = requests.get(`${resource.type}::${resource.name}`);
     if (!request) continue;
-    resource.options = { protect: request.protect, retainOnDelete: request.retainOnDelete };
+    resource.options = { protect: request.protect, retainOnDelete: request.retainOnDelete, ignoreChanges: request.ignoreChanges };
     if (request.parent) resource.parent = request.parent.split("::").slice(-2).join("::").replace(/^.*\$/, "");
   }
   const secretValues = stackConfig.secretKeys.map((key) => stackConfig.config[key]);

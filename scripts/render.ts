@@ -3,59 +3,161 @@
  *
  * Runs the program offline for one stack and writes what it would deploy: manifests.yaml (Secret
  * values redacted), resources.json, outputs.json and every generated config file under files/.
+ *
+ * It writes only what it owns: a fresh folder next to the target, renamed into place when complete;
+ * an existing target is replaced only when an earlier render marked it.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
 import { RENDER_DIR_ANNOTATION } from "../components/kube";
-import { OfflineRun, PROJECT, PROJECT_ROOT, readStackFile, RecordedResource, runProgram, StackConfig } from "./offline";
+import type { SettingsError } from "../configs/settings";
+import { OfflineRun, PROJECT, PROJECT_ROOT, readStackFile, RecordedResource, runProgram, StackConfig, StackFileError } from "./offline";
 
 export const REDACTED = "<redacted>";
 
-interface RenderArgs {
-  stack: string;
-  out: string;
-  set: [string, string][];
-  setSecret: [string, string][];
+/** The file an earlier render left in its folder: only a folder holding it may be replaced. */
+export const RENDER_MARKER = ".observability-render";
+const MARKER_CONTENT = "Written by `npm run render`; a later render replaces this folder whole.\n";
+
+const USAGE = "usage: npm run render -- --stack <name> [--out <dir>] [--set key=value]... [--set-secret key=value]...";
+
+/** A mistake in how the command was called: one line, exit code 2. */
+export class UsageError extends Error {
+  name = "UsageError";
 }
 
-function parseArgs(argv: string[]): RenderArgs {
+/** An output folder the render must not touch: one line, nothing deleted. */
+export class OutputFolderError extends Error {
+  name = "OutputFolderError";
+}
+
+export interface RenderArgs {
+  stack: string;
+  out: string;
+  set: ConfigAssignment[];
+  setSecret: ConfigAssignment[];
+}
+
+/** `observability:prometheus` + path `["retention"]` = value, as `pulumi config set --path` would store it. */
+export interface ConfigAssignment {
+  key: string;
+  path: (string | number)[];
+  value: string;
+}
+
+export function parseArgs(argv: string[]): RenderArgs {
   const args: RenderArgs = { stack: "", out: "", set: [], setSecret: [] };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
+    if (!["--stack", "--out", "--set", "--set-secret"].includes(flag)) {
+      throw new UsageError(`unknown argument ${JSON.stringify(flag)}; ${USAGE}`);
+    }
     const value = argv[++i];
-    if (value === undefined) throw new Error(`${flag} needs a value`);
-    const pair = (): [string, string] => {
-      const at = value.indexOf("=");
-      if (at < 1) throw new Error(`${flag} takes key=value, got ${value}`);
-      const key = value.slice(0, at);
-      return [key.includes(":") ? key : `${PROJECT}:${key}`, value.slice(at + 1)];
-    };
+    if (value === undefined) throw new UsageError(`${flag} needs a value; ${USAGE}`);
     if (flag === "--stack") args.stack = value;
     else if (flag === "--out") args.out = value;
-    else if (flag === "--set") args.set.push(pair());
-    else if (flag === "--set-secret") args.setSecret.push(pair());
-    else throw new Error(`unknown flag ${flag}; use --stack, --out, --set, --set-secret`);
+    else (flag === "--set" ? args.set : args.setSecret).push(parseAssignment(flag, value));
   }
-  if (!args.stack) throw new Error("--stack <name> is required, e.g. npm run render -- --stack dev");
+  if (!args.stack) throw new UsageError(`--stack <name> is required, e.g. npm run render -- --stack dev; ${USAGE}`);
   args.out ||= path.join("out", args.stack);
   return args;
 }
 
-function withOverrides(base: StackConfig, args: RenderArgs): StackConfig {
-  const config = { ...base.config };
-  const secretKeys = new Set(base.secretKeys);
-  for (const [key, value] of args.set) {
-    config[key] = value;
-    secretKeys.delete(key);
-  }
-  for (const [key, value] of args.setSecret) {
-    config[key] = value;
-    secretKeys.add(key);
-  }
-  return { config, secretKeys: [...secretKeys] };
+/** `key=value`, where key is `[namespace:]name` followed by a path like Pulumi's `--path`: `.field`, `[0]`, `["dotted.name"]`. */
+function parseAssignment(flag: string, text: string): ConfigAssignment {
+  const at = text.indexOf("=");
+  if (at < 1) throw new UsageError(`${flag} takes key=value, e.g. ${flag} prometheus.retention=10d; got ${JSON.stringify(text)}`);
+  const [head, ...path] = parseConfigPath(flag, text.slice(0, at));
+  const key = String(head).includes(":") ? String(head) : `${PROJECT}:${head}`;
+  return { key, path, value: text.slice(at + 1) };
 }
 
+function parseConfigPath(flag: string, text: string): (string | number)[] {
+  const segments: (string | number)[] = [];
+  const pattern = /^(?:\.?([^.[\]"]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\])/;
+  let rest = text;
+  while (rest.length > 0) {
+    const match = pattern.exec(rest);
+    if (!match || (segments.length === 0 && match[0].startsWith("."))) {
+      throw new UsageError(`${flag}: cannot read the key ${JSON.stringify(text)}; use a path like prometheus.retention, app.namespaces[0] or grafana["ingress"].host`);
+    }
+    segments.push(match[1] ?? (match[2] !== undefined ? Number(match[2]) : JSON.parse(`"${match[3]}"`)));
+    rest = rest.slice(match[0].length);
+  }
+  if (typeof segments[0] !== "string") throw new UsageError(`${flag}: the key ${JSON.stringify(text)} must start with a setting name`);
+  return segments;
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+const isObject = (value: unknown): value is { [key: string]: Json } => value !== null && typeof value === "object" && !Array.isArray(value);
+
+/**
+ * A field set inside a structure is typed as `pulumi config set --path` types it: "true"/"false"
+ * become booleans, integers numbers, anything else a string. A top-level value stays text.
+ */
+function pathValue(text: string): Json {
+  if (text === "true" || text === "false") return text === "true";
+  if (/^-?(0|[1-9]\d*)$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
+  return text;
+}
+
+function setAtPath(container: Json, path: (string | number)[], value: Json, flag: string, key: string): Json {
+  const [segment, ...rest] = path;
+  if (typeof segment === "number") {
+    const list = Array.isArray(container) ? [...container] : [];
+    if (segment > list.length) throw new UsageError(`${flag} ${key}: index ${segment} is past the end of the list (${list.length} items)`);
+    list[segment] = rest.length === 0 ? value : setAtPath(list[segment] ?? null, rest, value, flag, key);
+    return list;
+  }
+  const object = isObject(container) ? { ...container } : {};
+  object[segment] = rest.length === 0 ? value : setAtPath(object[segment] ?? null, rest, value, flag, key);
+  return object;
+}
+
+function decodeStructure(text: string | undefined): Json {
+  if (text === undefined) return null;
+  try {
+    return JSON.parse(text) as Json;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The stack's config with the command line's assignments applied, as `pulumi config set [--path]
+ * [--secret]` would leave it: a secret field inside a structure marks the whole key secret, and a
+ * whole structure replaces the stack's (`notices` says so, naming the fields it drops).
+ */
+export function withOverrides(base: StackConfig, args: Pick<RenderArgs, "set" | "setSecret">, notices: string[] = []): StackConfig {
+  const config = { ...base.config };
+  const secretKeys = new Set(base.secretKeys);
+  const apply = (assignment: ConfigAssignment, secret: boolean, flag: string) => {
+    const { key, path, value } = assignment;
+    if (path.length > 0) {
+      config[key] = JSON.stringify(setAtPath(decodeStructure(config[key]), path, pathValue(value), flag, key));
+      if (secret) secretKeys.add(key);
+      return;
+    }
+    const structure = decodeStructure(value);
+    const existing = decodeStructure(config[key]);
+    if (isObject(structure) && isObject(existing) && !secretKeys.has(key)) {
+      const dropped = Object.keys(existing).filter((field) => !(field in structure));
+      if (dropped.length > 0) {
+        notices.push(
+          `${flag} ${key} replaces the stack's whole object, as pulumi config set does: ${dropped.join(", ")} fall back to their defaults; ` +
+            `to change one field use ${flag} ${key.replace(/^[^:]+:/, "")}.<field>=<value>`,
+        );
+      }
+    }
+    config[key] = value;
+    if (secret) secretKeys.add(key);
+    else secretKeys.delete(key);
+  };
+  for (const assignment of args.set) apply(assignment, false, "--set");
+  for (const assignment of args.setSecret) apply(assignment, true, "--set-secret");
+  return { config, secretKeys: [...secretKeys] };
+}
 export interface Rendered {
   manifests: Record<string, any>[];
   files: Map<string, string>;
@@ -96,17 +198,74 @@ function assertNoSecretOutsideSecrets(run: OfflineRun, manifests: Record<string,
   }
 }
 
+/**
+ * Where a render may write: never the repository, the current folder or anything holding them, and
+ * an existing folder only when it is empty or an earlier render marked it.
+ */
+export function checkOutputFolder(out: string, cwd = process.cwd()): void {
+  const target = realish(path.resolve(cwd, out));
+  for (const [what, protectedDir] of [["the repository", PROJECT_ROOT], ["the current folder", cwd]] as const) {
+    const relative = path.relative(target, realish(protectedDir));
+    if (relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative))) {
+      throw new OutputFolderError(`--out ${out}: refusing to write to ${target}, which is or holds ${what}; choose a folder of its own, e.g. out/<stack>`);
+    }
+  }
+  if (!fs.existsSync(target)) return;
+  if (!fs.lstatSync(target).isDirectory()) throw new OutputFolderError(`--out ${out}: ${target} exists and is not a folder; refusing to replace it`);
+  const entries = fs.readdirSync(target);
+  if (entries.length > 0 && !entries.includes(RENDER_MARKER)) {
+    throw new OutputFolderError(
+      `--out ${out}: ${target} holds files an earlier render did not write (no ${RENDER_MARKER}); refusing to delete them: choose an empty or new folder`,
+    );
+  }
+}
+
+/** The real path of `p`, or of its nearest existing ancestor joined with the rest, so symlinks cannot hide the repository. */
+function realish(p: string): string {
+  const missing: string[] = [];
+  let existing = p;
+  while (!fs.existsSync(existing) && path.dirname(existing) !== existing) {
+    missing.unshift(path.basename(existing));
+    existing = path.dirname(existing);
+  }
+  return path.join(fs.realpathSync(existing), ...missing);
+}
+
+/**
+ * Writes the render into a fresh folder next to `out`, then swaps it into place: a failure midway
+ * (a full disk) leaves the previous render as it was and no partial one.
+ */
 export function writeRender(out: string, run: OfflineRun, rendered: Rendered): void {
-  fs.rmSync(out, { recursive: true, force: true });
-  fs.mkdirSync(out, { recursive: true });
-  fs.writeFileSync(path.join(out, "manifests.yaml"), rendered.manifests.map((m) => stringify(m, { lineWidth: 0 })).join("---\n"));
+  checkOutputFolder(out);
+  const target = path.resolve(out);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const staging = fs.mkdtempSync(path.join(path.dirname(target), `.${path.basename(target)}.rendering-`));
+  try {
+    writeRenderFiles(staging, run, rendered);
+    fs.writeFileSync(path.join(staging, RENDER_MARKER), MARKER_CONTENT);
+    if (fs.existsSync(target)) {
+      const previous = `${staging}.previous`;
+      fs.renameSync(target, previous);
+      fs.renameSync(staging, target);
+      fs.rmSync(previous, { recursive: true, force: true });
+    } else {
+      fs.renameSync(staging, target);
+    }
+  } catch (err) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function writeRenderFiles(dir: string, run: OfflineRun, rendered: Rendered): void {
+  fs.writeFileSync(path.join(dir, "manifests.yaml"), rendered.manifests.map((m) => stringify(m, { lineWidth: 0 })).join("---\n"));
   fs.writeFileSync(
-    path.join(out, "resources.json"),
+    path.join(dir, "resources.json"),
     JSON.stringify(run.resources.map(({ type, name, parent, options }) => ({ type, name, parent: parent ?? null, ...options })), null, 2) + "\n",
   );
-  fs.writeFileSync(path.join(out, "outputs.json"), JSON.stringify(run.outputs, null, 2) + "\n");
+  fs.writeFileSync(path.join(dir, "outputs.json"), JSON.stringify(run.outputs, null, 2) + "\n");
   for (const [file, content] of rendered.files) {
-    const target = path.join(out, "files", file);
+    const target = path.join(dir, "files", file);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, content);
   }
@@ -114,17 +273,29 @@ export function writeRender(out: string, run: OfflineRun, rendered: Rendered): v
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const config = withOverrides(readStackFile(args.stack), args);
+  const notices: string[] = [];
+  const config = withOverrides(readStackFile(args.stack), args, notices);
+  for (const notice of notices) console.error(`render: ${notice}`);
+  // Before the program runs: a refused folder costs the user nothing.
+  checkOutputFolder(args.out);
   const run = await runProgram(args.stack, config);
   const rendered = renderRun(run);
-  const out = path.resolve(PROJECT_ROOT, args.out);
-  writeRender(out, run, rendered);
+  writeRender(args.out, run, rendered);
+  const out = path.resolve(args.out);
   console.log(`rendered stack ${args.stack}: ${rendered.manifests.length} Kubernetes objects, ${rendered.files.size} config files → ${path.relative(process.cwd(), out) || "."}`);
 }
 
+/** Errors the user can act on print as they are; anything else is a bug in the program and keeps its stack. */
+function report(err: Error): number {
+  if (err instanceof UsageError) return console.error(`render: ${err.message}`), 2;
+  if (err instanceof StackFileError) return console.error(`render: ${err.message}`), 2;
+  if (err instanceof OutputFolderError) return console.error(`render: ${err.message}`), 1;
+  // One line per problem, each naming its key: what to fix, nothing else.
+  if (err.name === "SettingsError") return (err as SettingsError).problems.forEach((problem) => console.error(problem)), 1;
+  console.error(`render failed: ${err.stack ?? err}`);
+  return 1;
+}
+
 if (require.main === module) {
-  main().catch((err: Error) => {
-    console.error(err.name === "SettingsError" ? err.message : `render failed: ${err.stack ?? err}`);
-    process.exit(1);
-  });
+  main().catch((err: Error) => process.exit(report(err)));
 }

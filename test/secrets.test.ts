@@ -1,4 +1,7 @@
-import { render } from "./helpers/render";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { render, runRenderCommand } from "./helpers/render";
 
 // Distinctive values: a leak anywhere would show up verbatim.
 const SECRETS = {
@@ -28,5 +31,19 @@ describe("secret settings", () => {
     }
     expect(r.files["alertmanager/alertmanager.yml"]).toContain("smtp_auth_password_file: /etc/alertmanager/secrets/smtp-password");
     expect(r.outputs.grafanaAdminPassword).toEqual({ secret: true });
+  });
+
+  test("a field of a structured setting stored as a secret is refused by name and reaches no file", async () => {
+    // `pulumi config set --secret --path observability:alertmanager.smtp.authUsername …` marks the whole key secret.
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "structured-secret-")), "out");
+    try {
+      const result = await runRenderCommand(["--stack", "prod", "--out", out, "--set-secret", "alertmanager.smtp.authUsername=user-7f3a9c1e"]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^observability:alertmanager: is stored as a secret .* not a secret setting/m);
+      expect(`${result.stdout}${result.stderr}`).not.toContain("user-7f3a9c1e");
+      expect(fs.existsSync(out)).toBe(false);
+    } finally {
+      fs.rmSync(path.dirname(out), { recursive: true, force: true });
+    }
   });
 });

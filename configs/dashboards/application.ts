@@ -1,5 +1,6 @@
 import type { DashboardDefinition } from ".";
 import { appJobVariables, buildDashboard, higherIsWorse, labelValuesVariable, promQuery, statPanel, Thresholds, timeSeriesPanel, units } from "./panels";
+import { KUBERNETES_WORKLOADS_UID } from "./kubernetes-workloads";
 import { and, APP_JOB, histogramQuantile, shareOfRate, sumGauge, sumRate } from "./queries";
 
 /** The FastAPI backend's requests, per endpoint and status: the guide's queries. */
@@ -22,6 +23,8 @@ export const application: DashboardDefinition = {
       title: "Application",
       description: "The FastAPI backend: traffic, errors, latency and saturation, per endpoint and status.",
       tags: ["application", "fastapi"],
+      // The app's pods as Kubernetes sees them: restarts, OOM kills, CPU and memory against limits.
+      links: [{ title: "Kubernetes workloads", uid: KUBERNETES_WORKLOADS_UID, tooltip: "The app's pods in the selected namespaces: CPU and memory against requests and limits, restarts, OOM kills" }],
       variables: [
         ...appJobVariables("http_requests_total", appJob),
         labelValuesVariable("instance", { label: "Instance", datasource: "prometheus", query: `label_values(http_requests_total{${APP_JOB}}, instance)` }),

@@ -37,19 +37,28 @@ function shellQuote(word: string): string {
 }
 
 /**
- * The init container's script. A download that still fails after retries fails the container, so
- * the pod does not start with dashboards silently missing (a change is never silently ignored).
+ * The init container's script. A download that still fails after retries, or that differs from its
+ * pinned `sha256`, fails the container, so the pod does not start with dashboards silently missing
+ * or changed (a change is never silently ignored).
  */
 export function buildCommunityDashboardsScript(dashboards: CommunityDashboard[], provisioned: DatasourceName[]): string {
   const problems = communityDashboardProblems(dashboards, provisioned);
   if (problems.length > 0) throw new Error(`Invalid community dashboards:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   const lines = [
     "set -eu",
-    "# fetch <url> <file> [sed expressions...]: download, map datasource inputs to our uids, write atomically.",
+    "# fetch <url> <file> <sha256 or -> [sed expressions...]: download, check, map datasource inputs to our uids, write atomically.",
     "fetch() {",
-    '  url="$1"; target="$2"; shift 2',
+    '  url="$1"; target="$2"; sha256="$3"; shift 3',
     '  mkdir -p "$(dirname "$target")"',
     '  curl --fail --silent --show-error --location --retry 5 --retry-all-errors --retry-delay 3 --connect-timeout 10 --max-time 120 -H "Accept: application/json" -o "$target.download" "$url"',
+    '  if [ "$sha256" != "-" ]; then',
+    '    actual="$(sha256sum "$target.download" | cut -d " " -f 1)"',
+    '    if [ "$actual" != "$sha256" ]; then',
+    '      echo "refusing $url: its SHA-256 is $actual, the stack pins $sha256 (observability:grafana.communityDashboards)" >&2',
+    '      rm -f "$target.download"',
+    "      exit 1",
+    "    fi",
+    "  fi",
     '  if [ "$#" -gt 0 ]; then sed "$@" "$target.download" > "$target.mapped"; else cp "$target.download" "$target.mapped"; fi',
     '  mv "$target.mapped" "$target" && rm -f "$target.download"',
     '  echo "fetched $url into $target"',
@@ -58,7 +67,7 @@ export function buildCommunityDashboardsScript(dashboards: CommunityDashboard[],
       // `${DS_PROMETHEUS}` → `prometheus`. In sed's basic regex `\$` is a literal dollar and braces are
       // literal as they are (`\{` would start an interval).
       const substitutions = Object.entries(dashboard.datasources).flatMap(([input, datasource]) => ["-e", "s/\\$" + "{" + input + "}/" + DATASOURCE_UIDS[datasource] + "/g"]);
-      return ["fetch", communityDashboardUrl(dashboard), communityDashboardPath(dashboard), ...substitutions].map(shellQuote).join(" ").replace(/^'fetch'/, "fetch");
+      return ["fetch", communityDashboardUrl(dashboard), communityDashboardPath(dashboard), dashboard.sha256 ?? "-", ...substitutions].map(shellQuote).join(" ").replace(/^'fetch'/, "fetch");
     }),
   ];
   return lines.join("\n") + "\n";

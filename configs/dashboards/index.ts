@@ -3,10 +3,11 @@
  * To add a dashboard: write a file next to this one that exports a DashboardDefinition, list it in
  * DASHBOARDS, describe it in docs/dashboards.md.
  */
-import { DATASOURCE_UIDS } from "../grafana";
 import { application } from "./application";
 import { databaseAndCache } from "./database-cache";
 import { infrastructure } from "./infrastructure";
+import { kubernetesNodesAndVolumes } from "./kubernetes-nodes-volumes";
+import { kubernetesWorkloads } from "./kubernetes-workloads";
 import { logs } from "./logs";
 import { ml } from "./ml";
 import { DashboardModel, DatasourceName, datasourceRef } from "./panels";
@@ -15,7 +16,7 @@ import { trading } from "./trading";
 import { DashboardError, dashboardProblems } from "./validate";
 
 /** Grafana folders; each is one directory under the dashboards path and one ConfigMap. */
-export const FOLDERS = { application: "Application", infrastructure: "Infrastructure", observability: "Observability" } as const;
+export const FOLDERS = { application: "Application", infrastructure: "Infrastructure", kubernetes: "Kubernetes", observability: "Observability" } as const;
 export type Folder = (typeof FOLDERS)[keyof typeof FOLDERS];
 
 export interface DashboardInputs {
@@ -41,12 +42,9 @@ export interface ProvisionedDashboard {
 
 export type { DatasourceName } from "./panels";
 
-export const DASHBOARDS: DashboardDefinition[] = [application, trading, ml, infrastructure, databaseAndCache, logs, stackHealth];
+export const DASHBOARDS: DashboardDefinition[] = [application, trading, ml, infrastructure, databaseAndCache, kubernetesWorkloads, kubernetesNodesAndVolumes, logs, stackHealth];
 
-/** The datasources configs/grafana.ts buildDatasources provisions for these services. */
-export function provisionedDatasources(enabled: { loki: boolean; alertmanager: boolean }): DatasourceName[] {
-  return (Object.keys(DATASOURCE_UIDS) as DatasourceName[]).filter((name) => name === "prometheus" || enabled[name]);
-}
+export { provisionedDatasources } from "./datasources";
 
 /**
  * Builds every dashboard whose datasources are provisioned and checks them all; throws a

@@ -2,12 +2,13 @@ import type { DashboardDefinition } from ".";
 import { buildDashboard, higherIsWorse, labelValuesVariable, logsPanel, lokiQuery, statPanel, textVariable, timeSeriesPanel, units } from "./panels";
 
 /**
- * Streams as the log agent labels them (configs/pod-log-discovery.ts): namespace, app, pod,
- * container; the app's JSON pipeline adds level. "All" is `.+` for namespace, so the selector
- * always has one matcher Loki accepts, and `.*` for app and level, so streams without those labels
- * (pods with no app label, non-JSON logs) still show.
+ * Streams as the log agents label them (configs/pod-log-discovery.ts): every stream has a `job`
+ * (`<namespace>/<app>` for pods, `varlogs` for the node's own log files); pods' streams also carry
+ * namespace, app, pod and container, and the app's JSON pipeline adds level. "All" is `.+` for job,
+ * so the selector always has one matcher Loki accepts, and `.*` for the others, so streams without
+ * those labels (system logs, pods with no app label, non-JSON lines) still show.
  */
-const STREAMS = `namespace=~"$namespace", app=~"$app"`;
+const STREAMS = `job=~"$job", namespace=~"$namespace", app=~"$app"`;
 const LEVELLED = `${STREAMS}, level=~"$level"`;
 /** Error-looking lines in any format: the app's JSON `"level": "ERROR"` as well as plain text. */
 const ERROR_LINES = `|~ "(?i)(error|exception|fatal|panic|critical)"`;
@@ -21,11 +22,12 @@ export const logs: DashboardDefinition = {
     buildDashboard({
       uid: "observability-logs",
       title: "Logs",
-      description: "Log volume by level and app from Loki, error lines, and a live tail filtered by namespace, app, level and text.",
+      description: "Log volume by level and app from Loki, error lines, and a live tail filtered by job (varlogs: the nodes' system logs), namespace, app, level and text.",
       tags: ["logs", "loki"],
       variables: [
-        labelValuesVariable("namespace", { label: "Namespace", datasource: "loki", query: "label_values(namespace)" }),
-        labelValuesVariable("app", { label: "App", datasource: "loki", query: `label_values({namespace=~"$namespace"}, app)`, allValue: ".*" }),
+        labelValuesVariable("job", { label: "Job", datasource: "loki", query: "label_values(job)" }),
+        labelValuesVariable("namespace", { label: "Namespace", datasource: "loki", query: `label_values({job=~"$job"}, namespace)`, allValue: ".*" }),
+        labelValuesVariable("app", { label: "App", datasource: "loki", query: `label_values({job=~"$job", namespace=~"$namespace"}, app)`, allValue: ".*" }),
         labelValuesVariable("level", { label: "Level", datasource: "loki", query: `label_values({${STREAMS}}, level)`, allValue: ".*" }),
         textVariable("search", "Line contains"),
       ],

@@ -220,6 +220,15 @@ export interface DashboardSpec {
   tags: string[];
   variables: cog.Builder<dashboard.VariableModel>[];
   sections: Section[];
+  /** Links in the dashboard's header to related dashboards, carrying the time range and the variables they share. */
+  links?: DashboardLinkSpec[];
+}
+
+export interface DashboardLinkSpec {
+  title: string;
+  /** The linked dashboard's uid (fixed, so the link survives every deploy). */
+  uid: string;
+  tooltip: string;
 }
 
 /** A built dashboard: Grafana's JSON model with the fields provisioning relies on made required. */
@@ -235,6 +244,11 @@ export function buildDashboard(spec: DashboardSpec): DashboardModel {
     .refresh("30s")
     .tooltip(dashboard.DashboardCursorSync.Crosshair)
     .variables(spec.variables);
+  for (const link of spec.links ?? []) {
+    builder.link(
+      new dashboard.DashboardLinkBuilder(link.title).type(dashboard.DashboardLinkType.Link).url(`/d/${link.uid}`).tooltip(link.tooltip).icon("dashboard").includeVars(true).keepTime(true),
+    );
+  }
   for (const section of spec.sections) {
     builder.withRow(new dashboard.RowBuilder(section.row));
     for (const panel of section.panels) builder.withPanel(panel);

@@ -1,5 +1,6 @@
 import type { DashboardDefinition } from ".";
 import { buildDashboard, labelValuesVariable, promQuery, statPanel, Thresholds, timeSeriesPanel, units } from "./panels";
+import { CADVISOR, KSM, KSM_TELEMETRY, KUBELET } from "./kubernetes-queries";
 import { aggregate, sumRate } from "./queries";
 
 /** Jobs as configs/prometheus.ts names the stack's own scrape configs. */
@@ -58,6 +59,22 @@ export const stackHealth: DashboardDefinition = {
                 promQuery(sumRate("alertmanager_notifications_total", JOBS.alertmanager, ["integration"]), "{{integration}} sent"),
                 promQuery(sumRate("alertmanager_notifications_failed_total", JOBS.alertmanager, ["integration"]), "{{integration}} failed"),
               ],
+            }),
+          ],
+        },
+        {
+          row: "Kubernetes metrics",
+          panels: [
+            statPanel({ title: "kube-state-metrics up", description: "kube-state-metrics answering scrapes: without it every pod, workload and node alert is blind (KubeStateMetricsDown).", thresholds: { base: "red", steps: [[1, "green"]] }, width: 6, query: promQuery(`sum(up{${KSM}}) or vector(0)`) }),
+            statPanel({ title: "cAdvisor targets down", description: "Kubelets whose /metrics/cadvisor scrape fails: container CPU and memory of those nodes are missing (KubeletDown).", thresholds: NONE_EXPECTED, width: 6, query: promQuery(`count(up{${CADVISOR}} == 0) or vector(0)`) }),
+            statPanel({ title: "Kubelet targets down", description: "Kubelets whose /metrics scrape fails: volume usage of those nodes is missing (KubeletDown).", thresholds: NONE_EXPECTED, width: 6, query: promQuery(`count(up{${KUBELET}} == 0) or vector(0)`) }),
+            statPanel({
+              title: "kube-state-metrics API errors",
+              description: "List and watch requests of kube-state-metrics the API server refused or failed, per second: a missing permission or an overloaded API server.",
+              unit: units.Short,
+              thresholds: FAILURES_EXPECTED_ZERO,
+              width: 6,
+              query: promQuery(`(${sumRate("kube_state_metrics_list_total", `${KSM_TELEMETRY}, result="error"`)} + ${sumRate("kube_state_metrics_watch_total", `${KSM_TELEMETRY}, result="error"`)}) or vector(0)`),
             }),
           ],
         },

@@ -27,7 +27,7 @@ describe("pod security by namespace (prod)", () => {
 
   test("every pod of the servers' namespace meets the restricted profile", () => {
     const servers = workloadsIn(r, "monitoring");
-    expect(servers.map((w) => w.metadata.name).sort()).toEqual(["alertmanager", "grafana", "loki", "prometheus"]);
+    expect(servers.map((w) => w.metadata.name).sort()).toEqual(["alertmanager", "grafana", "kube-state-metrics", "loki", "prometheus"]);
     for (const w of servers) expect([w.metadata.name, restrictedViolations(w.spec.template.spec)]).toEqual([w.metadata.name, []]);
   });
 
@@ -35,9 +35,11 @@ describe("pod security by namespace (prod)", () => {
     expect(restrictedViolations(podTemplate(r, "node-exporter").spec)).toEqual(
       expect.arrayContaining(["spec.hostNetwork is true", "spec.hostPID is true", "volume proc is hostPath", "container node-exporter: hostPort 9100"]),
     );
-    expect(restrictedViolations(podTemplate(r, "promtail").spec)).toEqual(
-      expect.arrayContaining(["spec.securityContext.runAsUser is 0", "container promtail: adds capability DAC_READ_SEARCH"]),
-    );
+    expect(restrictedViolations(podTemplate(r, "promtail").spec)).toEqual(expect.arrayContaining(["spec.securityContext.runAsUser is 0", "volume pod-logs is hostPath"]));
+  });
+
+  test("the log agent reads /var/log through the adm group (GID 4), not a capability", () => {
+    expect(podTemplate(r, "promtail").spec.securityContext).toMatchObject({ runAsUser: 0, supplementalGroups: [4] });
   });
 
   test("the agents run in their own namespace, hardened as far as they allow, and still reach Loki by Service DNS", () => {
@@ -53,73 +55,93 @@ describe("pod security by namespace (prod)", () => {
     }
     expect(parse(r.files["promtail/promtail.yaml"]).clients[0].url).toBe("http://loki.monitoring.svc.cluster.local:3100/loki/api/v1/push");
     const jobs = parse(r.files["prometheus/prometheus.yml"]).scrape_configs;
-    expect(jobs.find((j: any) => j.job_name === "node-exporter").kubernetes_sd_configs).toEqual([{ role: "endpoints", namespaces: { names: ["monitoring-agents"] } }]);
+    expect(jobs.find((j: any) => j.job_name === "node-exporter").kubernetes_sd_configs).toEqual([{ role: "endpointslice", namespaces: { names: ["monitoring-agents"] } }]);
   });
 });
 
-describe("network policies (prod)", () => {
+describe.each(["prod", "dev"])("network policies (%s)", (stack) => {
   let policies: any[];
   const pod = (name: string, namespace = "monitoring", labels: Record<string, string> = { "app.kubernetes.io/name": name }): Endpoint => ({ kind: "pod", name, namespace, labels });
-  const servers = ["prometheus", "alertmanager", "grafana", "loki"].map((n) => pod(n));
+  const ip = (name: string, address: string): Endpoint => ({ kind: "ip", name, ip: address });
+  const servers = ["prometheus", "alertmanager", "grafana", "loki", "kube-state-metrics", "mailpit"].map((n) => pod(n));
+  // node-exporter runs on the host network: NetworkPolicies never apply to it; it is the "node" address.
+  const agents = [pod("promtail", "monitoring-agents")];
+  const policed = [...servers, ...agents];
   const outside: Endpoint[] = [
-    pod("promtail", "monitoring-agents"),
     pod("ingress-controller", "ingress-nginx", { app: "ingress-nginx" }),
     pod("app", "trading", { app: "crypto-orchestrator" }),
     pod("kube-dns", "kube-system", { "k8s-app": "kube-dns" }),
-    { kind: "ip", name: "node", ip: "10.0.0.5" },
-    { kind: "ip", name: "internet", ip: "203.0.113.10" },
+    pod("kube-proxy", "kube-system", { "k8s-app": "kube-proxy" }),
+    ip("node", "10.0.0.5"),
+    ip("pod-ip", "10.244.1.7"),
+    ip("service-ip", "10.96.0.10"),
+    ip("internet", "203.0.113.10"),
+    ip("internet-v6", "2001:db8::10"),
   ];
   const ports: [number, "TCP" | "UDP"][] = [
-    [53, "UDP"], [53, "TCP"], [443, "TCP"], [587, "TCP"], [3000, "TCP"], [3100, "TCP"], [3101, "TCP"], [6443, "TCP"], [8000, "TCP"], [9090, "TCP"], [9093, "TCP"], [9094, "TCP"], [9094, "UDP"], [9100, "TCP"], [10250, "TCP"],
+    [53, "UDP"], [53, "TCP"], [443, "TCP"], [587, "TCP"], [1025, "TCP"], [3000, "TCP"], [3100, "TCP"], [3101, "TCP"], [6443, "TCP"], [8000, "TCP"], [8080, "TCP"], [8081, "TCP"], [9090, "TCP"], [9093, "TCP"], [9094, "TCP"], [9094, "UDP"], [9100, "TCP"], [10250, "TCP"],
   ];
   const describeConnection = (c: Connection) => `${c.from.name} → ${c.to.name}:${c.port}/${c.protocol}`;
 
-  /** Every path the stack needs, and nothing else. */
-  const EXPECTED = new Set([
+  /** Every path both stacks need. */
+  const COMMON = [
     "grafana → prometheus:9090/TCP",
     "grafana → loki:3100/TCP",
     "grafana → alertmanager:9093/TCP",
-    // Plugins from grafana.com. Egress to "anywhere" includes private addresses, hence the node too.
-    "grafana → internet:443/TCP",
-    "grafana → node:443/TCP",
     "promtail → loki:3100/TCP",
     "ingress-controller → grafana:3000/TCP",
     "prometheus → grafana:3000/TCP",
     "prometheus → loki:3100/TCP",
     "prometheus → alertmanager:9093/TCP",
-    "prometheus → node:9100/TCP",
-    "prometheus → node:10250/TCP", // the kubelet, for volume usage
-    "prometheus → node:443/TCP", // the API server, for discovery
-    "prometheus → node:6443/TCP",
-    "alertmanager → alertmanager:9094/TCP",
-    "alertmanager → alertmanager:9094/UDP",
-    "alertmanager → internet:587/TCP", // the SMTP relay, wherever it is
-    "alertmanager → node:587/TCP",
-  ]);
+    "prometheus → promtail:3101/TCP",
+    // kube-state-metrics: its object metrics and its own (list/watch errors); it reads the API server.
+    "prometheus → kube-state-metrics:8080/TCP",
+    "prometheus → kube-state-metrics:8081/TCP",
+  ];
+  /** Per stack: prod's Alertmanager gossips and mails the relay on the internet; dev's mails its catcher. */
+  const BY_STACK: Record<string, string[]> = {
+    prod: [
+      "alertmanager → alertmanager:9094/TCP",
+      "alertmanager → alertmanager:9094/UDP",
+      // The SMTP relay on the internet, IPv4 or IPv6; never the node, a pod or a Service address.
+      "alertmanager → internet:587/TCP",
+      "alertmanager → internet-v6:587/TCP",
+    ],
+    dev: ["alertmanager → mailpit:1025/TCP"],
+  };
+  /** The private ranges the node and API server settings default to (nodeCidrs, apiServerCidrs). */
+  const privateAddress = (e: Endpoint) => e.kind === "ip" && ["node", "pod-ip", "service-ip"].includes(e.name);
   const expectedOpen = (c: Connection) =>
-    EXPECTED.has(describeConnection(c)) ||
-    // DNS from every server; Prometheus to any pod outside the servers' namespace (annotated app pods pick their ports).
-    (c.port === 53 && c.to.kind === "pod" && c.to.namespace !== "monitoring") ||
-    (c.port === 53 && c.to.kind === "ip") ||
-    (c.from.name === "prometheus" && c.to.kind === "pod" && c.to.namespace !== "monitoring");
+    [...COMMON, ...BY_STACK[stack]].includes(describeConnection(c)) ||
+    // DNS from every pod of both namespaces, to the cluster DNS pods only.
+    (c.port === 53 && c.to.name === "kube-dns" && policed.includes(c.from)) ||
+    // Prometheus to any pod outside the stack's namespaces (annotated app pods pick their ports).
+    (c.from.name === "prometheus" && c.to.kind === "pod" && !["monitoring", "monitoring-agents"].includes(c.to.namespace)) ||
+    // Node exporters and kubelets; the API server for discovery (Prometheus, kube-state-metrics, the log agent).
+    (c.from.name === "prometheus" && privateAddress(c.to) && [9100, 10250].includes(c.port)) ||
+    (["prometheus", "kube-state-metrics", "promtail"].includes(c.from.name) && privateAddress(c.to) && [443, 6443].includes(c.port));
 
   beforeAll(async () => {
-    const r = await render({ stack: "prod" });
+    const r = await render({ stack });
     policies = r.manifests.filter((m) => m.kind === "NetworkPolicy");
   });
 
-  test("default deny in and out for the servers' namespace, DNS allowed", () => {
-    const deny = policies.find((p) => p.metadata.name === "default-deny");
-    expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
-    expect(policies.every((p) => p.metadata.namespace === "monitoring")).toBe(true);
+  test("default deny in and out for both namespaces; DNS only to the cluster DNS pods", () => {
+    for (const namespace of ["monitoring", "monitoring-agents"]) {
+      const deny = policies.find((p) => p.metadata.name === "default-deny" && p.metadata.namespace === namespace);
+      expect([namespace, deny?.spec]).toEqual([namespace, { podSelector: {}, policyTypes: ["Ingress", "Egress"] }]);
+      const dns = policies.find((p) => p.metadata.name === "allow-dns" && p.metadata.namespace === namespace);
+      expect(dns.spec.egress[0].to).toEqual([{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }]);
+    }
+    expect([...new Set(policies.map((p) => p.metadata.namespace))].sort()).toEqual(["monitoring", "monitoring-agents"]);
   });
 
-  test("exactly the stack's paths are open between the servers and everything else", () => {
+  test("exactly the stack's paths are open between both namespaces and everything else", () => {
     const unexpected: string[] = [];
     const missing: string[] = [];
-    for (const from of [...servers, ...outside]) {
-      for (const to of [...servers, ...outside]) {
-        if (!servers.includes(from) && !servers.includes(to)) continue; // no policy applies to either end
+    for (const from of [...policed, ...outside]) {
+      for (const to of [...policed, ...outside]) {
+        if (!policed.includes(from) && !policed.includes(to)) continue; // no policy applies to either end
         for (const [port, protocol] of ports) {
           const c: Connection = { from, to, port, protocol };
           const isOpen = allowed(policies, c);
@@ -130,10 +152,60 @@ describe("network policies (prod)", () => {
     }
     expect({ unexpected, missing }).toEqual({ unexpected: [], missing: [] });
   });
+});
 
-  test("dev renders no NetworkPolicy unless asked", async () => {
-    const dev = await render({ stack: "dev" });
-    expect(dev.manifests.filter((m) => m.kind === "NetworkPolicy")).toEqual([]);
+describe("internet egress leaves out the cluster's own addresses", () => {
+  test("Grafana with a plugin reaches grafana.com over IPv4 and IPv6, never a pod, Service or node address", async () => {
+    const r = await render({ stack: "prod", set: ['grafana={"storageGi":10,"rootUrl":"https://grafana.cryptoorchestrator.com","plugins":["grafana-clock-panel@2.1.8"]}'] });
+    const policies = r.manifests.filter((m) => m.kind === "NetworkPolicy");
+    const grafana: Endpoint = { kind: "pod", name: "grafana", namespace: "monitoring", labels: { "app.kubernetes.io/name": "grafana" } };
+    const to = (name: string, address: string) => allowed(policies, { from: grafana, to: { kind: "ip", name, ip: address }, port: 443, protocol: "TCP" });
+    expect([to("internet", "203.0.113.10"), to("internet-v6", "2001:db8::10")]).toEqual([true, true]);
+    expect([to("node", "10.0.0.5"), to("pod", "10.244.1.7"), to("service", "10.96.0.10"), to("ula", "fd00::1")]).toEqual([false, false, false, false]);
+    const rule = find(r, "NetworkPolicy", "grafana").spec.egress.find((e: any) => e.to.some((peer: any) => peer.ipBlock));
+    expect(rule.to).toEqual([
+      { ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "10.96.0.0/12"] } },
+      { ipBlock: { cidr: "::/0", except: ["fc00::/7"] } },
+    ]);
+  });
+});
+
+describe.each([
+  ["dev", []],
+  ["prod", []],
+  ["prod with Alloy", ["logAgent=alloy"]],
+  ["dev with Alloy", ["logAgent=alloy"]],
+])("least privilege at run time (%s)", (label, set) => {
+  const stack = label.split(" ")[0];
+  const password = "Rotated-Admin-Passw0rd-for-the-test";
+  let r: RenderResult;
+  beforeAll(async () => {
+    r = await render({ stack, set: set as string[], setSecret: [`grafanaAdminPassword=${password}`] });
+  });
+  const workloads = () => r.manifests.filter((m) => WORKLOAD_KINDS.includes(m.kind));
+
+  test("no container adds a capability, and every one drops ALL", () => {
+    const adding = workloads().flatMap((w) => containersOf(w).filter((c) => (c.securityContext?.capabilities?.add ?? []).length > 0).map((c) => `${w.metadata.name}/${c.name}`));
+    expect(adding).toEqual([]);
+    for (const w of workloads()) for (const c of containersOf(w)) expect([w.metadata.name, c.name, c.securityContext?.capabilities?.drop]).toEqual([w.metadata.name, c.name, ["ALL"]]);
+  });
+
+  test("only the pods that call the Kubernetes API mount a service account token", () => {
+    const mounting = workloads().filter((w) => w.spec.template.spec.automountServiceAccountToken !== false).map((w) => w.metadata.name);
+    const callers = ["prometheus", label.includes("Alloy") ? "alloy" : "promtail", "kube-state-metrics"];
+    expect(mounting.sort()).toEqual(callers.filter((name) => workloads().some((w) => w.metadata.name === name)).sort());
+    expect(mounting).toContain("prometheus");
+  });
+
+  test("the Grafana admin password is in no container's command or args", () => {
+    const commandLines = JSON.stringify(workloads().flatMap((w) => containersOf(w).map((c) => [c.command, c.args])));
+    expect(commandLines).not.toContain(password);
+    const sync = containersOf(find(r, "Deployment", "grafana")).find((c) => c.name === "sync-admin-password")!;
+    expect(sync.args.join(" ")).toContain("--password-from-stdin");
+  });
+
+  test("Alertmanager is a StatefulSet", () => {
+    expect(find(r, "StatefulSet", "alertmanager").spec.replicas).toBe(stack === "prod" ? 3 : 1);
   });
 });
 
@@ -142,16 +214,29 @@ describe("data that survives", () => {
     const r = await render({ stack: "prod" });
     const kept = r.resources.filter((x) => x.protect && x.retainOnDelete).map((x) => `${x.type.split(":").pop()} ${x.name}`);
     expect(kept.sort()).toEqual(
-      ["Namespace observability-agents-namespace", "Namespace observability-namespace", "PersistentVolumeClaim grafana-data", "PersistentVolumeClaim loki-data", "PersistentVolumeClaim prometheus-data"].sort(),
+      [
+        "Namespace observability-agents-namespace",
+        "Namespace observability-namespace",
+        "PersistentVolumeClaim grafana-data",
+        "PersistentVolumeClaim loki-data",
+        "PersistentVolumeClaim prometheus-data",
+        // Alertmanager's per-replica claims are the program's own (components/stateful-workload.ts).
+        "PersistentVolumeClaim data-alertmanager-0",
+        "PersistentVolumeClaim data-alertmanager-1",
+        "PersistentVolumeClaim data-alertmanager-2",
+      ].sort(),
     );
-    // Alertmanager's volumes come from its StatefulSet's claim templates, which Kubernetes keeps when the set goes.
+    // Should a claim be missing, the StatefulSet's own would outlive it too.
     expect(find(r, "StatefulSet", "alertmanager").spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: "Retain", whenScaled: "Retain" });
     expect(podTemplate(r, "prometheus").spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(300);
   });
 
   test("dev protects nothing, so it tears down completely", async () => {
     const r = await render({ stack: "dev" });
-    expect(r.resources.filter((x) => x.protect || x.retainOnDelete)).toEqual([]);
+    expect(r.resources.filter((x) => x.protect)).toEqual([]);
+    // Alertmanager's claim is retained so a scale-down never deletes it; its namespace is not, so a destroy takes it along.
+    expect(r.resources.filter((x) => x.retainOnDelete).map((x) => x.name)).toEqual(["data-alertmanager-0"]);
+    expect(r.resources.find((x) => x.type === "kubernetes:core/v1:Namespace" && x.name === "observability-namespace")!.retainOnDelete).toBe(false);
   });
 });
 
@@ -213,9 +298,10 @@ describe("HA in prod", () => {
     expect(set.spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe("kubernetes.io/hostname");
   });
 
-  test("dev stays one replica each, with no PDB", async () => {
+  test("dev stays one replica each, with no PDB; Alertmanager is the same StatefulSet at one replica", async () => {
     const r = await render({ stack: "dev" });
-    expect(r.manifests.filter((m) => m.kind === "StatefulSet" || m.kind === "PodDisruptionBudget")).toEqual([]);
+    expect(r.manifests.filter((m) => m.kind === "PodDisruptionBudget")).toEqual([]);
+    expect(r.manifests.filter((m) => m.kind === "StatefulSet").map((m) => [m.metadata.name, m.spec.replicas])).toEqual([["alertmanager", 1]]);
     for (const d of r.manifests.filter((m) => m.kind === "Deployment")) expect(d.spec.replicas).toBe(1);
   });
 });

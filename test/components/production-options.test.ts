@@ -24,15 +24,55 @@ describe("the guide's production options", () => {
     expect(spec.containers[0].volumeMounts).toContainEqual({ name: "secrets", mountPath: "/etc/prometheus-secrets", readOnly: true });
   });
 
-  test("the log agent pushes to an external Loki with basic auth, and the in-cluster Loki can be off", async () => {
-    const r = await render({
-      stack: "dev",
-      set: [`externalLoki=${JSON.stringify(EXTERNAL_LOKI)}`, 'loki={"enabled":false}'],
-      setSecret: ["externalLokiPassword=loki-secret-1234"],
+  describe("an external Loki", () => {
+    const external = { set: [`externalLoki=${JSON.stringify(EXTERNAL_LOKI)}`], setSecret: ["externalLokiPassword=loki-secret-1234"] };
+
+    test("the log agent pushes to it with basic auth; no in-cluster Loki is deployed or scraped", async () => {
+      const r = await render({ stack: "dev", ...external });
+      const client = parse(r.files["promtail/promtail.yaml"]).clients[0];
+      expect(client).toMatchObject({ url: EXTERNAL_LOKI.url, basic_auth: { username: "654321", password_file: "/etc/log-agent-secrets/external-loki-password" } });
+      expect(r.manifests.filter((m) => m.metadata?.name === "loki" || m.metadata?.name === "loki-data")).toEqual([]);
+      expect(parse(r.files["prometheus/prometheus.yml"]).scrape_configs.map((j: any) => j.job_name)).not.toContain("loki");
+      expect(r.outputs.urls.loki).toBeUndefined();
+      // Alerts about the in-cluster Loki would watch series that never exist.
+      const alerts = parse(r.files["prometheus/rules/alerts.yml"]).groups.flatMap((g: any) => g.rules.map((rule: any) => rule.alert));
+      expect(alerts).not.toContain("LokiDown");
+      expect(alerts).not.toContain("LokiDiscardingLogs");
+      expect(alerts).toContain("LogAgentDown");
     });
-    const client = parse(r.files["promtail/promtail.yaml"]).clients[0];
-    expect(client).toMatchObject({ url: EXTERNAL_LOKI.url, basic_auth: { username: "654321", password_file: "/etc/log-agent-secrets/external-loki-password" } });
-    expect(r.manifests.some((m) => m.metadata?.name === "loki")).toBe(false);
+
+    test("Grafana's Loki datasource reads from it, with the password from Grafana's Secret, so the Logs dashboard has data", async () => {
+      const r = await render({ stack: "dev", ...external });
+      const datasourcesYaml = r.files["grafana/provisioning/datasources/datasources.yaml"];
+      const loki = parse(datasourcesYaml).datasources.find((d: any) => d.uid === "loki");
+      expect(loki).toMatchObject({
+        type: "loki",
+        url: "https://logs-prod-eu-west-0.grafana.net",
+        basicAuth: true,
+        basicAuthUser: "654321",
+        secureJsonData: { basicAuthPassword: "$__file{/etc/grafana/secrets/external-loki-password}" },
+      });
+      expect(datasourcesYaml).not.toContain("loki-secret-1234");
+      const spec = find(r, "Deployment", "grafana").spec.template.spec;
+      const mount = spec.containers[0].volumeMounts.find((m: any) => m.mountPath === "/etc/grafana/secrets");
+      const secretName = spec.volumes.find((v: any) => v.name === mount.name).secret.secretName;
+      const secret = r.manifests.find((m) => m.kind === "Secret" && m.metadata.name === secretName)!;
+      expect(Object.keys(secret.stringData)).toContain("external-loki-password");
+      expect(Object.keys(r.files)).toContain("grafana/dashboards/Observability/observability-logs.json");
+    });
+
+    test("with network policies, Grafana may reach it on its https port", async () => {
+      const r = await render({ stack: "prod", ...external });
+      const grafana = find(r, "NetworkPolicy", "grafana").spec;
+      expect(grafana.egress).toContainEqual({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ port: 443, protocol: "TCP" }] });
+      expect(r.manifests.some((m) => m.kind === "NetworkPolicy" && m.metadata.name === "loki")).toBe(false);
+    });
+
+    test("loki.enabled: true keeps the in-cluster Loki (and its data) beside it; Grafana still reads the external one", async () => {
+      const r = await render({ stack: "dev", ...external, set: [...external.set, `loki=${JSON.stringify({ enabled: true, storageGi: 5 })}`] });
+      expect(find(r, "Deployment", "loki")).toBeDefined();
+      expect(parse(r.files["grafana/provisioning/datasources/datasources.yaml"]).datasources.find((d: any) => d.uid === "loki").url).toBe("https://logs-prod-eu-west-0.grafana.net");
+    });
   });
 
   test("off by default", async () => {

@@ -11,12 +11,14 @@ describe.each(["dev", "prod"])("the %s stack", (stack) => {
     r = await render({ stack });
   });
 
-  const singleReplica = (name: string) => !(stack === "prod" && name === "alertmanager");
+  // Alertmanager is a StatefulSet at every replica count, so a replica change only scales it (components/stateful-workload.ts).
+  const singleReplica = (name: string) => name !== "alertmanager";
 
   test.each(SERVERS)("%s has a Service and its own volume: a Deployment with Recreate and a PVC when single-replica", (name) => {
     if (!singleReplica(name)) {
       const set = find(r, "StatefulSet", name);
       expect(set.spec.volumeClaimTemplates.map((t: any) => t.spec.accessModes)).toEqual([["ReadWriteOnce"]]);
+      for (let i = 0; i < set.spec.replicas; i++) expect(find(r, "PersistentVolumeClaim", `data-${name}-${i}`).spec.accessModes).toEqual(["ReadWriteOnce"]);
       expect(find(r, "Service", name).spec.selector).toEqual(set.spec.selector.matchLabels);
       return;
     }
@@ -37,7 +39,8 @@ describe.each(["dev", "prod"])("the %s stack", (stack) => {
 
   test("every image is pinned and every container has requests, a memory limit and probes", () => {
     const workloads = r.manifests.filter((m) => WORKLOAD_KINDS.includes(m.kind));
-    expect(workloads.map((w) => w.metadata.name).sort()).toEqual(["alertmanager", "grafana", "loki", "node-exporter", "prometheus", "promtail"]);
+    // Dev adds its mail catcher (mailCatcher.enabled in Pulumi.dev.yaml).
+    expect(workloads.map((w) => w.metadata.name).sort()).toEqual(["alertmanager", "grafana", "kube-state-metrics", "loki", "node-exporter", "prometheus", "promtail", ...(stack === "dev" ? ["mailpit"] : [])].sort());
     for (const workload of workloads) {
       for (const c of containersOf(workload)) {
         const where = `${workload.kind}/${workload.metadata.name} container ${c.name}`;
@@ -73,12 +76,16 @@ describe.each(["dev", "prod"])("the %s stack", (stack) => {
 
   test("every service is a ComponentResource and every Kubernetes object has a parent", () => {
     const components = r.resources.filter((x) => x.type.startsWith("observability:index:")).map((x) => x.type);
-    const expected = ["Alertmanager", "Grafana", "Loki", "NodeExporter", "ObservabilityStack", "Prometheus", "Promtail", ...(stack === "prod" ? ["NetworkPolicies"] : [])];
+    const expected = ["Alertmanager", "Grafana", "KubeStateMetrics", "Loki", "NetworkPolicies", "NodeExporter", "ObservabilityStack", "Prometheus", "Promtail", ...(stack === "dev" ? ["MailCatcher"] : [])];
     expect(components.sort()).toEqual(expected.sort().map((c) => `observability:index:${c}`));
     const orphans = r.resources.filter((x) => x.type !== "observability:index:ObservabilityStack" && !x.parent);
     expect(orphans).toEqual([]);
+    // A workload belongs to the component of the same name; the dev mail catcher's component is named
+    // for its role, its Deployment for the program it runs (Mailpit).
+    const componentOf: Record<string, string> = { mailpit: "MailCatcher::mail-catcher" };
     for (const x of r.resources.filter((x) => x.type === "kubernetes:apps/v1:Deployment")) {
-      expect(x.parent).toBe(`observability:index:${x.name[0].toUpperCase()}${x.name.slice(1)}::${x.name}`);
+      const component = x.name.split("-").map((word) => `${word[0].toUpperCase()}${word.slice(1)}`).join("");
+      expect(x.parent).toBe(`observability:index:${componentOf[x.name] ?? `${component}::${x.name}`}`);
     }
   });
 
@@ -100,8 +107,8 @@ describe.each(["dev", "prod"])("the %s stack", (stack) => {
     expect(promtail.clients[0].url).toBe("http://loki.monitoring.svc.cluster.local:3100/loki/api/v1/push");
     const prometheus = parse(r.files["prometheus/prometheus.yml"]);
     const [am] = prometheus.alerting.alertmanagers;
-    expect(am.kubernetes_sd_configs).toEqual([{ role: "endpoints", namespaces: { names: ["monitoring"] } }]);
-    expect(am.relabel_configs[0]).toEqual({ source_labels: ["__meta_kubernetes_service_name", "__meta_kubernetes_endpoint_port_name"], regex: "alertmanager;http", action: "keep" });
+    expect(am.kubernetes_sd_configs).toEqual([{ role: "endpointslice", namespaces: { names: ["monitoring"] } }]);
+    expect(am.relabel_configs[0]).toEqual({ source_labels: ["__meta_kubernetes_service_name", "__meta_kubernetes_endpointslice_port_name"], regex: "alertmanager;http", action: "keep" });
   });
 
   test("Prometheus keeps its data within the volume and answers /-/reload", () => {

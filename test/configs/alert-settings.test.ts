@@ -41,14 +41,15 @@ describe("alert settings", () => {
     expect(problems({ alerts })).toEqual([message]);
   });
 
-  test.each([0, -0.1, 1.5, 95])("a share of %p is refused: shares are in (0, 1]", (share) => {
+  // A share of 1 can never be exceeded: its alert could never fire.
+  test.each([0, -0.1, 1, 1.5, 95])("a share of %p is refused: shares are in (0, 1)", (share) => {
     expect(problems({ alerts: { highDiskUsage: { critical: share } } })).toEqual([
-      "observability:alerts.highDiskUsage.critical: must be a share above 0 and at most 1, like 0.05 for 5%",
+      "observability:alerts.highDiskUsage.critical: must be a share above 0 and below 1, like 0.05 for 5%",
     ]);
   });
 
-  test("a share of exactly 1 is allowed", () => {
-    expect(parse({ alerts: { highDiskUsage: { critical: 1 } } }).alerts.highDiskUsage.critical).toBe(1);
+  test("a share just below 1 is allowed", () => {
+    expect(parse({ alerts: { highDiskUsage: { critical: 0.999 } } }).alerts.highDiskUsage.critical).toBe(0.999);
   });
 
   test.each(["5 m", "10", "1m30h", ""])("a malformed for: %p is refused", (value) => {
@@ -64,7 +65,8 @@ describe("alert settings", () => {
   test.each([
     [{ highResponseTime: { critical: 0 } }, "observability:alerts.highResponseTime.critical: must be greater than 0 seconds"],
     [{ highDatabaseConnections: { threshold: 0 } }, "observability:alerts.highDatabaseConnections.threshold: must be greater than 0"],
-    [{ highDatabaseConnections: { threshold: "80" } }, "observability:alerts.highDatabaseConnections.threshold: must be number, got string"],
+    // `pulumi config set --path` stores "0.05" as a string, so a number's text is read as the number; other text is not.
+    [{ highDatabaseConnections: { threshold: "eighty" } }, "observability:alerts.highDatabaseConnections.threshold: must be number, got string"],
   ])("a threshold out of range or of the wrong type is refused: %p", (alerts, message) => {
     expect(problems({ alerts })).toEqual([message]);
   });

@@ -21,7 +21,7 @@ describe("prometheus.yml", () => {
 
   test("scrapes itself, the app, every stack service; exporters only when their address is set", () => {
     const jobs = (values: Record<string, unknown>) => buildPrometheusConfig({ settings: settingsWith(values), targets, discoverAppPods: true }).scrape_configs.map((j) => j.job_name);
-    expect(jobs({})).toEqual(["prometheus", "fastapi", "node-exporter", "alertmanager", "grafana", "loki", "promtail", "kubelet"]);
+    expect(jobs({})).toEqual(["prometheus", "fastapi", "node-exporter", "alertmanager", "grafana", "loki", "promtail", "kubelet", "kubelet-cadvisor"]);
     expect(jobs({ exporters: { redis: "redis-exporter.db:9121", postgres: "postgres-exporter.db:9187" } })).toEqual(
       expect.arrayContaining(["redis", "postgresql"]),
     );
@@ -30,7 +30,14 @@ describe("prometheus.yml", () => {
   test("the app job discovers annotated pods and honours their port and path annotations", () => {
     const config = buildPrometheusConfig({ settings: settingsWith({ app: { staticTargets: ["10.0.0.5:8000"], namespaces: ["trading"] } }), targets, discoverAppPods: true });
     const app = config.scrape_configs.find((j) => j.job_name === "fastapi")!;
-    expect(app).toMatchObject({ scrape_interval: "10s", metrics_path: "/metrics", static_configs: [{ targets: ["10.0.0.5:8000"] }] });
+    expect(app).toMatchObject({ scrape_interval: "10s", metrics_path: "/metrics" });
+    expect(app.static_configs).toBeUndefined();
+    // Static targets have their own scrape config, outside the pod relabelling, with the app's job label.
+    expect(config.scrape_configs.find((j) => j.job_name === "fastapi-static")).toMatchObject({
+      scrape_interval: "10s",
+      metrics_path: "/metrics",
+      static_configs: [{ targets: ["10.0.0.5:8000"], labels: { job: "fastapi" } }],
+    });
     expect(app.kubernetes_sd_configs).toEqual([{ role: "pod", namespaces: { names: ["trading"] } }]);
     const relabels = app.relabel_configs!;
     expect(relabels[0]).toEqual({ source_labels: ["__meta_kubernetes_pod_annotation_prometheus_io_scrape"], regex: "true", action: "keep" });
@@ -141,10 +148,16 @@ describe("grafana", () => {
     expect(file.datasources[2].jsonData).toEqual({ implementation: "prometheus", handleGrafanaManagedAlerts: false });
   });
 
-  test("grafana.ini: anonymous access off, admin password from a file, plugins from settings", () => {
-    const ini = toIni(buildGrafanaIni(settingsWith({ grafana: { plugins: ["grafana-clock-panel", "grafana-piechart-panel"] } })));
+  test("grafana.ini: anonymous access off, admin password from a file, pinned plugins from settings", () => {
+    const ini = toIni(buildGrafanaIni(settingsWith({ grafana: { plugins: ["grafana-clock-panel@2.1.8", "grafana-piechart-panel@1.6.4"] } })));
     expect(ini).toContain("[auth.anonymous]\nenabled = false");
     expect(ini).toContain("admin_password = $__file{/etc/grafana/secrets/admin-password}");
-    expect(ini).toContain("preinstall = grafana-clock-panel,grafana-piechart-panel");
+    expect(ini).toContain("[plugins]\npreinstall = grafana-clock-panel@2.1.8,grafana-piechart-panel@1.6.4\npreinstall_auto_update = false");
+  });
+
+  test("grafana.ini: with no plugin listed (the default) Grafana downloads none at start, not even its built-in list", () => {
+    const ini = toIni(buildGrafanaIni(settingsWith({})));
+    expect(ini).toContain("[plugins]\npreinstall_disabled = true");
+    expect(ini).not.toContain("preinstall =");
   });
 });

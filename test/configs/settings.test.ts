@@ -22,7 +22,7 @@ describe("stack settings", () => {
     expect(s.alertmanager.repeatInterval).toBe("12h");
     expect(s.loki.ingestionRateMb).toBe(10);
     expect(s.loki.ingestionBurstMb).toBe(20);
-    expect(s.grafana.plugins).toEqual(["grafana-clock-panel"]);
+    expect(s.grafana.plugins).toEqual([]);
     expect(s.images.prometheus).toMatch(/:v3\./);
   });
 
@@ -33,8 +33,8 @@ describe("stack settings", () => {
     ]);
   });
 
-  test.each([0, -5])("a volume size of %p is refused", (size) => {
-    expect(problems({ loki: { storageGi: size } })).toEqual(["observability:loki.storageGi: must be greater than 0 GiB"]);
+  test.each([0, -5, 0.001, 1e-9, 1e21, 1.5])("a volume size of %p is refused", (size) => {
+    expect(problems({ loki: { storageGi: size } })).toEqual(["observability:loki.storageGi: must be a whole number of GiB from 1 to 65536"]);
   });
 
   test.each(["30x", "", "5 m", "1m30h"])("a malformed duration %p is refused", (retention) => {
@@ -43,7 +43,7 @@ describe("stack settings", () => {
 
   test("a malformed email address is refused", () => {
     expect(problems({ alertmanager: { email: { critical: "oncall-at-example.com" } } })).toEqual([
-      "observability:alertmanager.email.critical: must be an email address like team@example.com",
+      "observability:alertmanager.email.critical: must be an email address like team@example.com or Alerts <alerts@example.com>",
     ]);
   });
 
@@ -76,7 +76,26 @@ describe("stack settings", () => {
 
   test("external endpoints must use https", () => {
     expect(problems({ prometheus: { remoteWrite: { url: "http://plain.example.com/push", username: "1" } } }, { remoteWritePassword: { secure: true } })).toEqual([
-      "observability:prometheus.remoteWrite.url: must use https:// (credentials are sent with every request)",
+      "observability:prometheus.remoteWrite.url: must be a https:// URL like https://host/path (credentials are sent with every request)",
+    ]);
+  });
+
+  test("an external Loki is a push URL, so Grafana can read from its base; it replaces the in-cluster Loki unless loki.enabled says otherwise", () => {
+    const lokiPassword = { externalLokiPassword: { secure: true } };
+    expect(problems({ externalLoki: { url: "https://logs.example.com/api/push", username: "1" } }, lokiPassword)).toEqual([
+      expect.stringMatching(/^observability:externalLoki\.url: must be a Loki push URL ending in \/loki\/api\/v1\/push/),
+    ]);
+    const external = { url: "https://logs.example.com/loki/api/v1/push", username: "1" };
+    expect(parse({}).loki.enabled).toBe(true);
+    expect(parse({ externalLoki: external }, lokiPassword).loki.enabled).toBe(false);
+    expect(parse({ externalLoki: external, loki: { enabled: true } }, lokiPassword).loki.enabled).toBe(true);
+  });
+
+  test("the mail catcher is off unless a stack turns it on, and takes no SMTP credentials", () => {
+    expect(parse({}).mailCatcher.enabled).toBe(false);
+    expect(parse({ mailCatcher: { enabled: true } }).mailCatcher.enabled).toBe(true);
+    expect(problems({ mailCatcher: { enabled: true }, alertmanager: { smtp: { authUsername: "a@example.com" } } }, { smtpPassword: { secure: true } })).toEqual([
+      expect.stringMatching(/^observability:mailCatcher\.enabled: cannot be true while observability:alertmanager\.smtp\.authUsername is set/),
     ]);
   });
 
@@ -103,7 +122,7 @@ describe("stack settings", () => {
   });
 
   test("an unpinned image override is refused", () => {
-    expect(problems({ images: { grafana: "grafana/grafana:latest" } })).toEqual([expect.stringMatching(/^observability:images\.grafana: must be pinned/)]);
+    expect(problems({ images: { grafana: "grafana/grafana:latest" } })).toEqual([expect.stringMatching(/^observability:images\.grafana: must be an image reference pinned/)]);
     expect(problems({ images: { grafana: "grafana/grafana" } })).toHaveLength(1);
     expect(parse({ images: { grafana: "registry.local:5000/grafana/grafana:13.2.0" } }).images.grafana).toBe("registry.local:5000/grafana/grafana:13.2.0");
   });

@@ -27,7 +27,7 @@ describe("observability:grafana.communityDashboards", () => {
     [[{ id: 1860, revision: 1, folder: "a'b" }], "observability:grafana.communityDashboards[0].folder: must be a folder name of letters, digits, spaces, - and _"],
     [[{ id: 1860, revision: 1, datasources: { DS_PROMETHEUS: "thanos" } }], "observability:grafana.communityDashboards[0].datasources.DS_PROMETHEUS: must be one of prometheus, loki, alertmanager"],
     [[{ id: 1860, revision: 1, datasources: { "DS PROM": "prometheus" } }], "observability:grafana.communityDashboards[0].datasources.DS PROM: must be an input name like DS_PROMETHEUS"],
-    [[{ id: 1860, revision: 1, url: "https://example.com" }], "observability:grafana.communityDashboards[0].url: unknown setting; allowed here: id, revision, folder, datasources"],
+    [[{ id: 1860, revision: 1, url: "https://example.com" }], "observability:grafana.communityDashboards[0].url: unknown setting; allowed here: id, revision, folder, datasources, sha256"],
     [
       [
         { id: 1860, revision: 1 },

@@ -3,7 +3,8 @@ import { EXPORTER_JOBS } from "../../configs/dashboards/database-cache";
 import { NODE_EXPORTER_JOB } from "../../configs/dashboards/infrastructure";
 import { interpolate } from "../../configs/dashboards/validate";
 import { buildDatasources, DATASOURCE_UIDS } from "../../configs/grafana";
-import { checkLogQL } from "../../configs/logql";
+import { checkLogQL, selectorAccepts, streamSelectors } from "../../configs/logql";
+import { SYSTEM_LOGS } from "../../configs/pod-log-discovery";
 import { buildPrometheusConfig } from "../../configs/prometheus";
 import { findPromQLError } from "../../configs/promql";
 import { parseSettings } from "../../configs/settings";
@@ -25,6 +26,8 @@ describe("the stack's dashboards", () => {
       ["Application", "ML"],
       ["Infrastructure", "Infrastructure"],
       ["Infrastructure", "Database and cache"],
+      ["Kubernetes", "Workloads"],
+      ["Kubernetes", "Nodes and volumes"],
       ["Observability", "Logs"],
       ["Observability", "Stack health"],
     ]);
@@ -101,7 +104,7 @@ describe("the stack's dashboards", () => {
     expect(variables("observability-application")).toEqual(["job", "namespace", "instance", "endpoint"]);
     expect(variables("observability-trading")).toEqual(["job", "namespace", "exchange", "symbol"]);
     expect(variables("observability-infrastructure")).toEqual(["job", "instance"]);
-    expect(variables("observability-logs")).toEqual(["namespace", "app", "level", "search"]);
+    expect(variables("observability-logs")).toEqual(["job", "namespace", "app", "level", "search"]);
   });
 
   test("the job variable defaults to the stack's app job", () => {
@@ -128,7 +131,25 @@ describe("the stack's dashboards", () => {
 
   test("Loki variables' All value keeps every selector acceptable to Loki", () => {
     const logs = all.find((d) => d.json.uid === "observability-logs")!.json;
-    expect(Object.fromEntries(logs.templating.list!.map((v) => [v.name, v.allValue]))).toEqual({ namespace: ".+", app: ".*", level: ".*", search: undefined });
+    expect(Object.fromEntries(logs.templating.list!.map((v) => [v.name, v.allValue]))).toEqual({ job: ".+", namespace: ".*", app: ".*", level: ".*", search: undefined });
+  });
+
+  test("under All, every Logs panel shows the nodes' system logs (job varlogs) as well as pods' logs", () => {
+    const logs = all.find((d) => d.json.uid === "observability-logs")!.json;
+    const streams = {
+      system: { job: SYSTEM_LOGS.job, filename: "/var/log/syslog" },
+      pod: { job: "shop/api", namespace: "shop", app: "api", pod: "api-0", container: "api", level: "ERROR" },
+    };
+    const logPanels = logs.panels.filter((p) => p.type !== "row") as any[];
+    expect(logPanels.length).toBeGreaterThan(5);
+    for (const panel of logPanels) {
+      for (const target of panel.targets) {
+        // "search" stays empty by default: |= "" keeps every line.
+        const selectors = streamSelectors(interpolate(target.expr, logs.templating.list!).expr);
+        expect([panel.title, selectors.length]).toEqual([panel.title, 1]);
+        for (const [name, labels] of Object.entries(streams)) expect([panel.title, name, selectorAccepts(selectors[0], labels)]).toEqual([panel.title, name, true]);
+      }
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { assertValidLogQL, checkLogQL, findLogQLError } from "../../configs/logql";
 
-describe("the LogQL checker", () => {
+describe("LogQL checked with Grafana's grammar (@grafana/lezer-logql)", () => {
   test.each([
     `{app="api"}`,
     `{namespace=~"prod|staging", app!="debug"} |= "error" != "healthz" |~ "(?i)timeout" !~ "^DEBUG"`,
@@ -27,29 +27,36 @@ describe("the LogQL checker", () => {
     expect(checkLogQL(expr)).toEqual({ kind: "metric" });
   });
 
+  // Each bad query is refused at the character where the grammar stops accepting it.
   test.each([
-    ["", "empty query"],
-    [`app="api"`, "expected a metric query"],
-    [`{}`, "needs at least one label matcher"],
-    [`{app="api"`, `expected "}"`],
-    [`{app=="api"}`, "expected one of = != =~ !~"],
-    [`{app="api} |= "x"`, "unterminated string"],
-    [`{app="api"} |= x`, "expected a string"],
-    [`{app="api"} | nonsense`, "expected a comparison after label nonsense"],
-    [`count_over_time({app="api"})`, "needs exactly one range"],
-    [`count_over_time({app="api"}[5])`, `expected a duration, got "5"`],
-    [`count_over_time({app="api"}[5x])`, "not a number, duration or size"],
-    [`sum(count_over_time({app="api"}[5m])`, `expected ")"`],
-    [`sum({app="api"})`, "a log query cannot be used where a metric is expected"],
-    [`{app=~".*"}`, "every matcher of this selector also matches an empty label"],
-    [`{app="api"} extra`, "after the end of the query"],
-  ])("refuses %s (%s)", (expr, message) => {
-    expect(findLogQLError(expr)?.message).toContain(message);
+    ["", 1, "empty query"],
+    [`app="api"`, 1, `unexpected "app=\\"api\\""`],
+    [`{}`, 2, `unexpected "}"`],
+    [`{app="api"`, 11, "unexpected end of query"],
+    [`{app=="api"}`, 5, `unexpected "==`],
+    [`{app="api} |= "x"`, 16, `unexpected "x`],
+    [`{app="api"} |= x`, 16, `unexpected "x"`],
+    [`{app="api"} | nonsense`, 23, "unexpected end of query"],
+    [`count_over_time({app="api"})`, 28, `unexpected ")"`],
+    [`count_over_time({app="api"}[5])`, 29, `unexpected "5])"`],
+    [`count_over_time({app="api"}[5x])`, 29, `unexpected "5x])"`],
+    [`sum(count_over_time({app="api"}[5m])`, 37, "unexpected end of query"],
+    [`sum({app="api"})`, 16, `unexpected ")"`],
+    [`{app=~".*"}`, 1, "every matcher of this selector also matches an empty label"],
+    [`{job="varlogs"} or {app=~".*", namespace!~".+"}`, 20, "every matcher of this selector also matches an empty label"],
+    [`{app="api"} extra`, 13, `unexpected "extra"`],
+  ])("refuses %s at column %d (%s)", (expr, column, message) => {
+    expect(findLogQLError(expr)).toMatchObject({ line: 1, column, message: expect.stringContaining(message) });
+  });
+
+  test("a selector is bounded when any one matcher needs a non-empty value", () => {
+    expect(checkLogQL(`{namespace=~".*", job=~".+"}`)).toEqual({ kind: "log" });
+    expect(checkLogQL(`{namespace=~"prod|staging", app!="debug"}`)).toEqual({ kind: "log" });
   });
 
   test("a problem carries its line and column", () => {
     const problem = findLogQLError(`{app="api"}\n  |= 42`);
     expect(problem).toMatchObject({ line: 2, column: 6 });
-    expect(() => assertValidLogQL(`panel "Logs"`, `{app="api"} |= 42`)).toThrow(/^panel "Logs": invalid LogQL at line 1, column 16: expected a string/);
+    expect(() => assertValidLogQL(`panel "Logs"`, `{app="api"} |= 42`)).toThrow(/^panel "Logs": invalid LogQL at line 1, column 16: unexpected "42"/);
   });
 });

@@ -40,12 +40,12 @@ describe("npm run render -- --stack prod", () => {
     const uids = files.map((file) => {
       const [, folder, name] = DASHBOARD_FILE.exec(file)!;
       const json = JSON.parse(r.files[file]);
-      expect([file, json.uid, ["Application", "Infrastructure", "Observability"].includes(folder)]).toEqual([file, name, true]);
+      expect([file, json.uid, ["Application", "Infrastructure", "Kubernetes", "Observability"].includes(folder)]).toEqual([file, name, true]);
       return json.uid;
     });
     expect(new Set(uids).size).toBe(uids.length);
     expect(uids.sort()).toEqual(
-      ["application", "database-cache", "infrastructure", "logs", "ml", "stack-health", "trading"].map((n) => `observability-${n}`),
+      ["application", "database-cache", "infrastructure", "kubernetes-nodes-volumes", "kubernetes-workloads", "logs", "ml", "stack-health", "trading"].map((n) => `observability-${n}`),
     );
   });
 
@@ -69,7 +69,7 @@ describe("npm run render -- --stack prod", () => {
   test("each folder is a stable-named ConfigMap mounted whole at its folder, so the provider sees real directories", () => {
     const grafana = find(r, "Deployment", "grafana").spec.template.spec;
     const container = grafana.containers.find((c: any) => c.name === "grafana");
-    for (const folder of ["Application", "Infrastructure", "Observability"]) {
+    for (const folder of ["Application", "Infrastructure", "Kubernetes", "Observability"]) {
       const map = find(r, "ConfigMap", `grafana-dashboards-${folder.toLowerCase()}`);
       expect(map.immutable).toBeUndefined();
       const volume = grafana.volumes.find((v: any) => v.configMap?.name === map.metadata.name);
@@ -149,7 +149,7 @@ describe("a stack without Loki", () => {
   test("gets no Logs dashboard, so no panel points at a datasource that is not there", async () => {
     const r = await renders.withoutLoki;
     const files = Object.keys(r.files).filter((f) => DASHBOARD_FILE.test(f));
-    expect(files).toHaveLength(6);
+    expect(files).toHaveLength(8);
     expect(files).not.toContain("grafana/dashboards/Observability/observability-logs.json");
   });
 });

@@ -1,6 +1,6 @@
-/** Where Alertmanager's notifications land in the e2e test: an SMTP server and a Slack webhook. */
+/** Where Alertmanager's notifications land in the e2e test: an SMTP server, a Slack and a Discord webhook. */
 import * as http from "http";
-import { SMTPServer } from "smtp-server";
+import { SMTPServer, SMTPServerOptions } from "smtp-server";
 
 export interface ReceivedEmail {
   /** Envelope recipients: who the mail was delivered to. */
@@ -16,22 +16,30 @@ export interface SlackMessage {
   texts: string[];
 }
 
-/** Accepts mail only after AUTH with the given credentials, like the prod relay. */
+/**
+ * An SMTP server on loopback. With credentials it accepts mail only after AUTH, like the prod relay;
+ * without, it takes mail with neither TLS nor AUTH, as the dev stack's Mailpit does.
+ */
 export class SmtpSink {
   readonly emails: ReceivedEmail[] = [];
   private readonly server: SMTPServer;
 
-  constructor(credentials: { username: string; password: string }) {
+  constructor(credentials?: { username: string; password: string }) {
+    const auth: SMTPServerOptions = credentials
+      ? {
+          // Plain SMTP on loopback: Alertmanager sends PLAIN credentials to 127.0.0.1 without TLS.
+          disabledCommands: ["STARTTLS"],
+          allowInsecureAuth: true,
+          authMethods: ["PLAIN", "LOGIN"],
+          onAuth: (auth, _session, callback) => {
+            if (auth.username === credentials.username && auth.password === credentials.password) callback(null, { user: credentials.username });
+            else callback(new Error("Invalid username or password"));
+          },
+        }
+      : { disabledCommands: ["STARTTLS", "AUTH"], authOptional: true };
     this.server = new SMTPServer({
       logger: false,
-      // Plain SMTP on loopback: Alertmanager sends PLAIN credentials to 127.0.0.1 without TLS.
-      disabledCommands: ["STARTTLS"],
-      allowInsecureAuth: true,
-      authMethods: ["PLAIN", "LOGIN"],
-      onAuth: (auth, _session, callback) => {
-        if (auth.username === credentials.username && auth.password === credentials.password) callback(null, { user: auth.username });
-        else callback(new Error("Invalid username or password"));
-      },
+      ...auth,
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -66,20 +74,23 @@ function parseEmail(raw: string, to: string[]): ReceivedEmail {
   return { to, subject, body };
 }
 
-/** Answers like Slack's incoming webhooks and keeps every message posted. */
-export class SlackSink {
-  readonly messages: SlackMessage[] = [];
+/** A webhook receiver on 127.0.0.1 that keeps what each JSON POST carried. */
+abstract class WebhookSink<Message> {
+  readonly messages: Message[] = [];
   private readonly server = http.createServer((req, res) => {
     let body = "";
     req.on("data", (chunk) => (body += chunk));
     req.on("end", () => {
-      const payload = JSON.parse(body) as { channel: string; attachments?: { title?: string; text?: string }[] };
-      const attachments = payload.attachments ?? [];
-      this.messages.push({ channel: payload.channel, titles: attachments.map((a) => a.title ?? ""), texts: attachments.map((a) => a.text ?? "") });
-      res.writeHead(200, { "content-type": "text/plain" });
-      res.end("ok");
+      this.messages.push(this.read(JSON.parse(body), req.url ?? ""));
+      res.writeHead(this.okStatus, { "content-type": "text/plain" });
+      res.end(this.okBody);
     });
   });
+
+  protected abstract readonly okStatus: number;
+  /** What the real service answers; Alertmanager retries a Slack post whose answer is not `ok`. */
+  protected abstract readonly okBody: string;
+  protected abstract read(payload: any, path: string): Message;
 
   listen(port: number): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -91,5 +102,32 @@ export class SlackSink {
   close(): Promise<void> {
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** Answers like Slack's incoming webhooks. */
+export class SlackSink extends WebhookSink<SlackMessage> {
+  protected readonly okStatus = 200;
+  protected readonly okBody = "ok";
+  protected read(payload: { channel: string; attachments?: { title?: string; text?: string }[] }): SlackMessage {
+    const attachments = payload.attachments ?? [];
+    return { channel: payload.channel, titles: attachments.map((a) => a.title ?? ""), texts: attachments.map((a) => a.text ?? "") };
+  }
+}
+
+export interface DiscordMessage {
+  /** The webhook path the message was posted to (it carries the webhook's id and token). */
+  path: string;
+  titles: string[];
+  descriptions: string[];
+}
+
+/** Answers like Discord's webhooks (204 No Content); Alertmanager sends its title and message as an embed. */
+export class DiscordSink extends WebhookSink<DiscordMessage> {
+  protected readonly okStatus = 204;
+  protected readonly okBody = "";
+  protected read(payload: { embeds?: { title?: string; description?: string }[] }, path: string): DiscordMessage {
+    const embeds = payload.embeds ?? [];
+    return { path, titles: embeds.map((e) => e.title ?? ""), descriptions: embeds.map((e) => e.description ?? "") };
   }
 }

@@ -19,7 +19,7 @@ export async function startAlertmanager(processes: ProcessGroup, config: Alertma
   const dir = processes.tempDir("alertmanager");
   fs.writeFileSync(path.join(dir, "alertmanager.yml"), toYaml(config));
   const listen = `127.0.0.1:${port ?? (await freePort())}`;
-  const process = processes.start("alertmanager", binary("prometheus-alertmanager")!, [
+  const process = processes.start("alertmanager", binary("alertmanager")!, [
     `--config.file=${path.join(dir, "alertmanager.yml")}`,
     `--storage.path=${path.join(dir, "data")}`,
     `--web.listen-address=${listen}`,

@@ -3,6 +3,8 @@
  * a direction is open in that direction; a selected pod allows what any of its policies' rules allow;
  * a connection needs both the source's egress and the destination's ingress.
  */
+import * as ipaddr from "ipaddr.js";
+
 export type Endpoint = { kind: "pod"; name: string; namespace: string; labels: Record<string, string> } | { kind: "ip"; name: string; ip: string };
 
 export interface Connection {
@@ -15,15 +17,18 @@ export interface Connection {
 const matchLabels = (selector: { matchLabels?: Record<string, string> } | undefined, labels: Record<string, string>) =>
   Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
 
+/** IPv4 or IPv6; an address never lies in a range of the other family. */
 function ipInCidr(ip: string, cidr: string): boolean {
-  const [base, bits] = cidr.split("/");
-  const toInt = (a: string) => a.split(".").reduce((n, octet) => (n << 8) + Number(octet), 0) >>> 0;
-  const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
-  return (toInt(ip) & mask) === (toInt(base) & mask);
+  const address = ipaddr.parse(ip);
+  const range = ipaddr.parseCIDR(cidr);
+  return address.kind() === range[0].kind() && address.match(range);
 }
 
+/** An ipBlock matches an address in its cidr and in none of its `except` ranges. */
 function peerMatches(peer: any, endpoint: Endpoint, policyNamespace: string): boolean {
-  if (peer.ipBlock) return endpoint.kind === "ip" && ipInCidr(endpoint.ip, peer.ipBlock.cidr);
+  if (peer.ipBlock) {
+    return endpoint.kind === "ip" && ipInCidr(endpoint.ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((cidr: string) => ipInCidr(endpoint.ip, cidr));
+  }
   if (endpoint.kind !== "pod") return false;
   const nsLabels = { "kubernetes.io/metadata.name": endpoint.namespace };
   const nsOk = peer.namespaceSelector ? matchLabels(peer.namespaceSelector, nsLabels) : endpoint.namespace === policyNamespace;

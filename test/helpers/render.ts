@@ -9,7 +9,7 @@ import { PROJECT_ROOT } from "../../scripts/offline";
 export interface RenderResult {
   dir: string;
   manifests: Record<string, any>[];
-  resources: { type: string; name: string; parent: string | null; protect: boolean; retainOnDelete: boolean }[];
+  resources: { type: string; name: string; parent: string | null; protect: boolean; retainOnDelete: boolean; ignoreChanges: string[] }[];
   outputs: Record<string, any>;
   /** Path under files/ → content. */
   files: Record<string, string>;
@@ -36,7 +36,7 @@ export function render(options: RenderOptions): Promise<RenderResult> {
 
 export async function runRenderCommand(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/render.ts", ...args], {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["-r", "./scripts/typescript-require-hook.js", "scripts/render.ts", ...args], {
       cwd: PROJECT_ROOT,
       maxBuffer: 64 * 1024 * 1024,
     });

@@ -164,10 +164,9 @@ describe("pod-security-restricted", () => {
     expect(POD_SECURITY_EXCEPTIONS.map((e) => e.name).sort()).toEqual(["alloy", "node-exporter", "promtail"]);
   });
 
-  /** A Promtail DaemonSet shaped like the project's: root, hostPath logs, DAC_READ_SEARCH. */
+  /** A Promtail DaemonSet shaped like the project's: root with the adm group, hostPath logs, no capability added. */
   function promtail(name = "promtail"): PolicyResource {
     const c = container("promtail", "docker.io/grafana/promtail:3.6.11");
-    c.securityContext.capabilities.add = ["DAC_READ_SEARCH"];
     return {
       type: "kubernetes:apps/v1:DaemonSet",
       name,
@@ -176,7 +175,7 @@ describe("pod-security-restricted", () => {
         spec: {
           template: {
             spec: {
-              securityContext: { runAsUser: 0, runAsGroup: 0, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: { runAsUser: 0, runAsGroup: 0, supplementalGroups: [4], seccompProfile: { type: "RuntimeDefault" } },
               containers: [c],
               volumes: [{ name: "pod-logs", hostPath: { path: "/var/log/pods" } }],
             },
@@ -191,7 +190,13 @@ describe("pod-security-restricted", () => {
     const without = checkPodSecurity(promtail(), []).join("\n");
     expect(without).toMatch(/DaemonSet monitoring-agents\/promtail: spec\.securityContext\.runAsUser is 0/);
     expect(without).toMatch(/volume "pod-logs" is a hostPath/);
-    expect(without).toMatch(/container "promtail": securityContext\.capabilities\.add has DAC_READ_SEARCH/);
+  });
+
+  test("the log agents' exceptions no longer waive an added capability: DAC_READ_SEARCH fails Promtail", () => {
+    const d = promtail();
+    podOf(d).containers[0].securityContext.capabilities.add = ["DAC_READ_SEARCH"];
+    expect(checkPodSecurity(d).join("\n")).toMatch(/container "promtail": securityContext\.capabilities\.add has DAC_READ_SEARCH/);
+    for (const name of ["promtail", "alloy"]) expect(POD_SECURITY_EXCEPTIONS.find((e) => e.name === name)!.container).not.toContain("addCapabilities");
   });
 
   test("the same pod under another name gets no exception", () => {

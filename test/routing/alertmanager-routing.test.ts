@@ -3,9 +3,9 @@ import * as path from "path";
 import { parse } from "yaml";
 import { AlertmanagerConfig, buildAlertmanagerConfig, SECRET_FILES } from "../../configs/alertmanager";
 import { toYaml } from "../../configs/yaml";
-import { binary, run, withBinaries } from "../helpers/binaries";
-import { freePort, ProcessGroup, tempDir } from "../helpers/processes";
-import { getAlerts, postAlerts, startAlertmanager } from "../helpers/monitoring-processes";
+import { binary, binaryVersion, run, versionOlderThan, withBinaries } from "../helpers/binaries";
+import { freePort, ProcessGroup, tempDir, waitFor } from "../helpers/processes";
+import { GettableAlert, getAlerts, postAlerts, startAlertmanager } from "../helpers/monitoring-processes";
 import { render, RenderResult, runRenderCommand } from "../helpers/render";
 import { deepMerge, rawStackSettings, stackSettings } from "../helpers/stack-settings";
 
@@ -107,23 +107,29 @@ describe("chat receivers exist only when their secrets are set", () => {
   });
 
   withBinaries("amtool")("with the Discord secret: critical also reaches Discord, warning does not", () => {
-    // amtool 0.25 predates Discord's webhook_url_file (0.28, which we deploy) and refuses the file.
-    // Routing never reads a receiver's settings, so this copy swaps that one field for a URL.
-    const config = parse(discord.files[ALERTMANAGER_FILE]) as AlertmanagerConfig;
-    const receivers = config.receivers.map((r) =>
-      r.discord_configs ? { ...r, discord_configs: r.discord_configs.map(({ webhook_url_file: _file, ...rest }) => ({ ...rest, webhook_url: "http://127.0.0.1:9/" })) } : r,
-    );
-    const file = writeConfig({ ...config, receivers } as AlertmanagerConfig);
+    let file = path.join(discord.dir, "files", ALERTMANAGER_FILE);
+    if (versionOlderThan(binaryVersion("amtool")!, "0.28.0")) {
+      // An amtool before 0.28 (Debian's 0.25) refuses Discord's webhook_url_file, which the deployed
+      // 0.34 reads. Routing never reads a receiver's settings, so this copy swaps that one field for a URL.
+      const config = parse(discord.files[ALERTMANAGER_FILE]) as AlertmanagerConfig;
+      const receivers = config.receivers.map((r) =>
+        r.discord_configs ? { ...r, discord_configs: r.discord_configs.map(({ webhook_url_file: _file, ...rest }) => ({ ...rest, webhook_url: "http://127.0.0.1:9/" })) } : r,
+      );
+      file = writeConfig({ ...config, receivers } as AlertmanagerConfig);
+    }
     expect(receiversOf(file, { alertname: "HighErrorRate", severity: "critical" })).toEqual(["discord", ...ON_CALL_AND_TEAM]);
     expect(receiversOf(file, { alertname: "HighErrorRate", severity: "warning" })).toEqual(["warning"]);
   });
 });
 
+/** How long Alertmanager may take to apply a change it accepted; it usually needs milliseconds. */
+const SETTLE_MS = 15_000;
+
 describe("the inhibit rule, in a running Alertmanager", () => {
   const processes = new ProcessGroup();
   afterAll(() => processes.stopAll());
 
-  withBinaries("prometheus-alertmanager")("a critical silences the warning of the same alertname, cluster and service, and only that", async () => {
+  withBinaries("alertmanager")("a critical silences the warning of the same alertname, cluster and service, and only that", async () => {
     const secretsDir = processes.tempDir("alertmanager-secrets");
     fs.writeFileSync(path.join(secretsDir, SECRET_FILES.smtpPassword), "not-used");
     // prod's config; only the SMTP relay moves to a closed local port, so no mail leaves this machine.
@@ -137,8 +143,19 @@ describe("the inhibit rule, in a running Alertmanager", () => {
       const otherAlert = { ...warning, alertname: "HighResponseTime" };
       await postAlerts(alertmanager.url, [critical, warning, otherService, otherAlert].map((labels) => ({ labels })));
 
-      const alerts = await getAlerts(alertmanager.url);
-      const find = (labels: Record<string, string>) => alerts.find((a) => JSON.stringify(a.labels) === JSON.stringify(Object.fromEntries(Object.entries(labels).sort())))!;
+      // The inhibitor learns of the critical asynchronously after the POST: wait until it has muted
+      // the warning (or the deadline passes), then check the whole picture once it has settled.
+      const key = (labels: Record<string, string>) => JSON.stringify(Object.fromEntries(Object.entries(labels).sort()));
+      const settled = (ready: (alerts: GettableAlert[]) => boolean, what: string) =>
+        waitFor(what, async () => {
+          const alerts = await getAlerts(alertmanager.url);
+          return alerts.every((a) => a.status.state !== "unprocessed") && ready(alerts) ? alerts : undefined;
+        }, SETTLE_MS, () => processes.logs());
+      const alerts = await settled(
+        (all) => all.length === 4 && all.some((a) => key(a.labels) === key(warning) && a.status.state === "suppressed"),
+        "Alertmanager to hold the four alerts and inhibit the warning",
+      );
+      const find = (labels: Record<string, string>) => alerts.find((a) => key(a.labels) === key(labels))!;
       const criticalAlert = find(critical);
       expect(criticalAlert.status).toMatchObject({ state: "active", inhibitedBy: [] });
       expect(criticalAlert.receivers.map((r) => r.name).sort()).toEqual(ON_CALL_AND_TEAM);
@@ -152,10 +169,13 @@ describe("the inhibit rule, in a running Alertmanager", () => {
         "warning/HighResponseTime/crypto-orchestrator",
       ]);
 
-      // Once the critical resolves, the warning speaks again.
+      // Once the critical resolves, the warning speaks again (as soon as the inhibitor sees it resolved).
       await postAlerts(alertmanager.url, [{ labels: critical, endsAt: new Date().toISOString() }]);
-      const afterResolve = await getAlerts(alertmanager.url);
-      expect(afterResolve.find((a) => a.fingerprint === find(warning).fingerprint)!.status).toMatchObject({ state: "active", inhibitedBy: [] });
+      const warningFingerprint = find(warning).fingerprint;
+      // A resolved alert leaves the API's list at once; the inhibitor's cache follows on its own time.
+      const afterResolve = await settled((all) => all.some((a) => a.fingerprint === warningFingerprint && a.status.state === "active"), "the warning to be released");
+      expect(afterResolve.map((a) => a.fingerprint)).not.toContain(criticalAlert.fingerprint);
+      expect(afterResolve.find((a) => a.fingerprint === warningFingerprint)!.status).toMatchObject({ state: "active", inhibitedBy: [] });
     } finally {
       await processes.stopAll();
     }

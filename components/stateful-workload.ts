@@ -1,0 +1,162 @@
+/**
+ * A StatefulSet whose per-replica volumes survive every settings change: size, replica count and
+ * storage class. Reuse it for any replicated server with a volume per replica (Alertmanager today;
+ * Loki and Prometheus HA next).
+ *
+ * What pulumi-kubernetes does with a plain StatefulSet (its diff rules, provider/pkg/provider/diff.go):
+ * `spec.volumeClaimTemplates`, `serviceName`, `podManagementPolicy` and `selector` force a
+ * replacement (every replica down at once), and a grown template never reaches the claims the
+ * controller already made. On a PersistentVolumeClaim, `spec.storageClassName` and `accessModes`
+ * force a replacement (delete, then create: the data is gone), while `spec.resources.requests.storage`
+ * is updated in place (Kubernetes expands the volume when its class allows expansion).
+ *
+ * So `statefulWorkload`:
+ * - creates the claim of every ordinal itself, named as the controller would name it
+ *   (`<volume>-<statefulset>-<ordinal>`, e.g. `data-alertmanager-0`), before the StatefulSet; the
+ *   controller finds them by name and never creates its own;
+ * - keeps `volumeClaimTemplates` as first created (`ignoreChanges`): a size or class change reaches
+ *   the claims, never the StatefulSet;
+ * - ignores `spec.storageClassName` on the claims, so a class change never replaces one: it applies
+ *   to claims created from then on, and `storageClassDrift` warns (`pulumi.log.warn`) naming every
+ *   claim whose live class differs and the README's migration;
+ * - sets `retainOnDelete` on every claim: scaling down (or removing the workload) makes Pulumi forget
+ *   the claims of the removed ordinals without deleting them, and the StatefulSet's retention policy
+ *   (`whenScaled`/`whenDeleted: Retain`) keeps Kubernetes from deleting them either. Scaling up again
+ *   re-creates those claims in the program: since pulumi-kubernetes 4.29 a create of an existing
+ *   object fails (AlreadyExists), so adopt them first (`pulumi import`, README "Changing settings
+ *   safely") or delete them if their data is no longer wanted;
+ * - with `protectData` (prod) also `protect`s every claim, as the policy pack requires of every
+ *   claim in production: `pulumi destroy` stops at them, and a scale-down stops at the preview,
+ *   before anything changes, naming the claims of the removed ordinals; `pulumi state unprotect`
+ *   on those (README "Changing settings safely") confirms it, and the next `pulumi up` scales down
+ *   and forgets them, still without deleting them.
+ *
+ * The caller supplies the headless Service (`serviceName`) and a pod spec that mounts the volume
+ * `volume.name` without listing it in `volumes` (the claim template provides it). Keep
+ * `serviceName` and `podManagementPolicy` constant for the life of the workload: both force a
+ * replacement.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { StackSettings } from "../configs/settings";
+import { selectorLabels } from "./kube";
+
+export interface StatefulWorkloadArgs {
+  /** Kubernetes name of the StatefulSet (and the `app.kubernetes.io/name` its selector matches); pods are `<name>-<ordinal>`. */
+  name: string;
+  namespace: pulumi.Input<string>;
+  labels: Record<string, string>;
+  /** Replicas; a change only scales (and rolls the pods if the pod spec changes with it). */
+  replicas: number;
+  /** Name of the headless Service that gives each pod its DNS name; constant for the workload's life. */
+  serviceName: pulumi.Input<string>;
+  /** Pod spec; its containers mount `volume.name`, which must not be among its `volumes`. */
+  podSpec: k8s.types.input.core.v1.PodSpec;
+  /** The per-replica volume: its name in the pod spec and its size. A bigger size grows every claim in place. */
+  volume: { name: string; storageGi: number };
+  /** `storageClass` for new claims (unset: the cluster default); `protectData` protects the claims. */
+  settings: Pick<StackSettings, "storageClass" | "protectData">;
+  /** Default `Parallel`: replicas that must find each other (gossip, memberlist) start together. Constant for the workload's life. */
+  podManagementPolicy?: "Parallel" | "OrderedReady";
+}
+
+export interface StatefulWorkload {
+  statefulSet: k8s.apps.v1.StatefulSet;
+  /** The claims the program owns, ordinal 0 first. */
+  claims: k8s.core.v1.PersistentVolumeClaim[];
+}
+
+/** The name the StatefulSet controller gives the claim of one ordinal: `<volume>-<statefulset>-<ordinal>`. */
+export function claimName(volume: string, statefulSet: string, ordinal: number): string {
+  return `${volume}-${statefulSet}-${ordinal}`;
+}
+
+/** Claim fields a change of which would replace the claim; a settings change must never reach them. */
+export const CLAIM_IGNORED_FIELDS = ["spec.storageClassName"];
+
+export const STORAGE_CLASS_MIGRATION = 'README "Changing settings safely": moving a volume to another storage class';
+
+/**
+ * The warning when a claim's live class is not the configured one, or undefined when they agree.
+ * A claim keeps its class for life; only new claims get the configured one.
+ */
+export function storageClassDrift(claim: { namespace: string; name: string }, configured: string | undefined, live: string | undefined): string | undefined {
+  if (configured === undefined || live === undefined || live === configured) return undefined;
+  return (
+    `PersistentVolumeClaim ${claim.namespace}/${claim.name} keeps storage class "${live}": observability:storageClass ("${configured}") ` +
+    `applies only to claims created from now on, because changing a claim's class would delete its data. To move it: ${STORAGE_CLASS_MIGRATION}.`
+  );
+}
+
+/**
+ * A claim that grows in place and never changes class: `ignoreChanges` on its class, a warning
+ * when the live class differs from the setting. The single-replica servers' fixed-name claims use
+ * it too (components/kube.ts persistentVolumeClaim).
+ */
+export function dataClaim(
+  logicalName: string,
+  args: { name: string; namespace: pulumi.Input<string>; labels: Record<string, string>; storageGi: number; storageClass: string | undefined },
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.PersistentVolumeClaim {
+  const claim = new k8s.core.v1.PersistentVolumeClaim(
+    logicalName,
+    {
+      metadata: { name: args.name, namespace: args.namespace, labels: args.labels },
+      spec: {
+        accessModes: ["ReadWriteOnce"],
+        storageClassName: args.storageClass,
+        resources: { requests: { storage: `${args.storageGi}Gi` } },
+      },
+    },
+    { ...opts, ignoreChanges: [...(opts.ignoreChanges ?? []), ...CLAIM_IGNORED_FIELDS] },
+  );
+  pulumi.all([claim.metadata.namespace, claim.metadata.name, claim.spec.storageClassName]).apply(([namespace, name, live]) => {
+    const warning = storageClassDrift({ namespace, name }, args.storageClass, live);
+    if (warning) pulumi.log.warn(warning, claim);
+  });
+  return claim;
+}
+
+/** See the file's header for what this guarantees. */
+export function statefulWorkload(logicalName: string, args: StatefulWorkloadArgs, opts: pulumi.CustomResourceOptions): StatefulWorkload {
+  const claimTemplate = {
+    accessModes: ["ReadWriteOnce"],
+    storageClassName: args.settings.storageClass,
+    resources: { requests: { storage: `${args.volume.storageGi}Gi` } },
+  };
+  const claims = Array.from({ length: args.replicas }, (_, ordinal) => {
+    const name = claimName(args.volume.name, args.name, ordinal);
+    return dataClaim(
+      name,
+      { name, namespace: args.namespace, labels: args.labels, storageGi: args.volume.storageGi, storageClass: args.settings.storageClass },
+      { ...opts, protect: args.settings.protectData, retainOnDelete: true },
+    );
+  });
+  const statefulSet = new k8s.apps.v1.StatefulSet(
+    logicalName,
+    {
+      metadata: { name: args.name, namespace: args.namespace, labels: args.labels },
+      spec: {
+        replicas: args.replicas,
+        serviceName: args.serviceName,
+        podManagementPolicy: args.podManagementPolicy ?? "Parallel",
+        selector: { matchLabels: selectorLabels(args.name) },
+        template: { metadata: { labels: args.labels }, spec: args.podSpec },
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+        // Used only if a claim is missing (the program creates them first); frozen at creation below.
+        volumeClaimTemplates: [{ metadata: { name: args.volume.name, labels: args.labels }, spec: claimTemplate }],
+      },
+    },
+    {
+      ...opts,
+      dependsOn: [...pulumiDependencies(opts.dependsOn), ...claims],
+      ignoreChanges: [...(opts.ignoreChanges ?? []), "spec.volumeClaimTemplates"],
+    },
+  );
+  return { statefulSet, claims };
+}
+
+function pulumiDependencies(dependsOn: pulumi.CustomResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
+  if (dependsOn === undefined) return [];
+  return Array.isArray(dependsOn) ? dependsOn : [dependsOn as pulumi.Input<pulumi.Resource>];
+}
