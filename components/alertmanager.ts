@@ -17,7 +17,6 @@ import {
   restrictedPodSecurity,
   secretFiles,
   serviceUrl,
-  peerService,
   spreadAcrossNodes,
 } from "./kube";
 import { statefulWorkload } from "./stateful-workload";
@@ -117,20 +116,6 @@ export class Alertmanager extends pulumi.ComponentResource {
     };
 
     // One code path at every replica count: a replica change scales the set, it never swaps the workload.
-    const peersService = peerService(
-      `${name}-cluster`,
-      {
-        name: PEERS_SERVICE,
-        namespace,
-        labels: meta,
-        server: NAME,
-        ports: [
-          { name: "mesh-tcp", port: ALERTMANAGER_MESH_PORT, protocol: "TCP" },
-          { name: "mesh-udp", port: ALERTMANAGER_MESH_PORT, protocol: "UDP" },
-        ],
-      },
-      parent,
-    );
     statefulWorkload(
       name,
       {
@@ -138,7 +123,14 @@ export class Alertmanager extends pulumi.ComponentResource {
         namespace,
         labels: meta,
         replicas,
-        serviceName: peersService.metadata.name,
+        peers: {
+          resourceName: `${name}-cluster`,
+          name: PEERS_SERVICE,
+          ports: [
+            { name: "mesh-tcp", port: ALERTMANAGER_MESH_PORT, protocol: "TCP" },
+            { name: "mesh-udp", port: ALERTMANAGER_MESH_PORT, protocol: "UDP" },
+          ],
+        },
         podSpec,
         volume: { name: "data", storageGi: settings.alertmanager.storageGi },
         settings,

@@ -145,6 +145,11 @@ export interface ServicePort {
   protocol?: "TCP" | "UDP";
 }
 
+/** Service ports that target the container ports of the same name. */
+export function servicePorts(ports: ServicePort[]): k8s.types.input.core.v1.ServicePort[] {
+  return ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol ?? "TCP" }));
+}
+
 /** A ClusterIP Service; the returned address is what other services and Prometheus use. */
 export function clusterService(
   name: string,
@@ -164,7 +169,7 @@ export function clusterService(
       spec: {
         type: "ClusterIP",
         selector: args.selector ?? selectorLabels(name),
-        ports: args.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol ?? "TCP" })),
+        ports: servicePorts(args.ports),
       },
     },
     opts,
@@ -177,31 +182,6 @@ export function clusterService(
 }
 
 /** `http://<service>.<namespace>.svc.cluster.local:<port>` of an address. */
-/**
- * The headless Service through which the replicas of a clustered server (Alertmanager's gossip mesh,
- * Loki's memberlist ring) find each other by pod DNS name. Addresses are published before the pods are
- * ready, because a replica becomes ready only after it has joined its peers.
- */
-export function peerService(
-  resourceName: string,
-  args: { name: string; namespace: pulumi.Input<string>; labels: Record<string, string>; server: string; ports: ServicePort[] },
-  opts: pulumi.CustomResourceOptions,
-): k8s.core.v1.Service {
-  return new k8s.core.v1.Service(
-    resourceName,
-    {
-      metadata: { name: args.name, namespace: args.namespace, labels: args.labels },
-      spec: {
-        clusterIP: "None",
-        publishNotReadyAddresses: true,
-        selector: selectorLabels(args.server),
-        ports: args.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol ?? "TCP" })),
-      },
-    },
-    opts,
-  );
-}
-
 export function serviceUrl(address: pulumi.Output<ServiceAddress>): pulumi.Output<string> {
   return address.apply(httpUrl);
 }

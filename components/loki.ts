@@ -30,7 +30,6 @@ import {
   secretFiles,
   singleReplicaDeployment,
   serviceUrl,
-  peerService,
   spreadAcrossNodes,
 } from "./kube";
 import { statefulWorkload } from "./stateful-workload";
@@ -142,21 +141,6 @@ export class Loki extends pulumi.ComponentResource {
       { namespace, labels: meta, stringData: { [SECRET_KEY_FILE]: args.objectStorageSecretKey.apply(lokiSecretForYaml) } },
       parent,
     );
-    // Instances gossip on the memberlist ring and reach the main compactor through it.
-    const peers = peerService(
-      `${name}-memberlist`,
-      {
-        name: LOKI_PEERS_SERVICE,
-        namespace,
-        labels: meta,
-        server: NAME,
-        ports: [
-          { name: "memberlist", port: LOKI_MEMBERLIST_PORT, protocol: "TCP" },
-          { name: "grpc", port: LOKI_GRPC_PORT, protocol: "TCP" },
-        ],
-      },
-      parent,
-    );
     statefulWorkload(
       name,
       {
@@ -164,7 +148,15 @@ export class Loki extends pulumi.ComponentResource {
         namespace,
         labels: meta,
         replicas: settings.loki.replicas,
-        serviceName: peers.metadata.name,
+        // Instances gossip on the memberlist ring and reach the main compactor through it.
+        peers: {
+          resourceName: `${name}-memberlist`,
+          name: LOKI_PEERS_SERVICE,
+          ports: [
+            { name: "memberlist", port: LOKI_MEMBERLIST_PORT, protocol: "TCP" },
+            { name: "grpc", port: LOKI_GRPC_PORT, protocol: "TCP" },
+          ],
+        },
         settings,
         // WAL, index cache and the compactor's scratch space; chunks and index live in the bucket.
         volume: { name: "data", storageGi: settings.loki.storageGi },

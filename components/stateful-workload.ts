@@ -31,15 +31,17 @@
  *   on those (README "Changing settings safely") confirms it, and the next `pulumi up` scales down
  *   and forgets them, still without deleting them.
  *
- * The caller supplies the headless Service (`serviceName`) and a pod spec that mounts the volume
- * `volume.name` without listing it in `volumes` (the claim template provides it). Keep
- * `serviceName` and `podManagementPolicy` constant for the life of the workload: both force a
- * replacement.
+ * It also creates the headless Service that governs the StatefulSet (`peers`): each replica's DNS
+ * name, published before the pods are ready, because a replica of a clustered server (Alertmanager's
+ * gossip mesh, Loki's memberlist ring) becomes ready only after it has joined its peers. The caller
+ * supplies a pod spec that mounts the volume `volume.name` without listing it in `volumes` (the claim
+ * template provides it). Keep `peers.name` and `podManagementPolicy` constant for the life of the
+ * workload: both force a replacement.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackSettings } from "../configs/settings";
-import { selectorLabels } from "./kube";
+import { selectorLabels, ServicePort, servicePorts } from "./kube";
 
 export interface StatefulWorkloadArgs {
   /** Kubernetes name of the StatefulSet (and the `app.kubernetes.io/name` its selector matches); pods are `<name>-<ordinal>`. */
@@ -48,8 +50,11 @@ export interface StatefulWorkloadArgs {
   labels: Record<string, string>;
   /** Replicas; a change only scales (and rolls the pods if the pod spec changes with it). */
   replicas: number;
-  /** Name of the headless Service that gives each pod its DNS name; constant for the workload's life. */
-  serviceName: pulumi.Input<string>;
+  /**
+   * The headless Service through which the replicas find each other: its Pulumi resource name, its
+   * Kubernetes name (constant for the workload's life) and the peer ports.
+   */
+  peers: { resourceName: string; name: string; ports: ServicePort[] };
   /** Pod spec; its containers mount `volume.name`, which must not be among its `volumes`. */
   podSpec: k8s.types.input.core.v1.PodSpec;
   /** The per-replica volume: its name in the pod spec and its size. A bigger size grows every claim in place. */
@@ -64,6 +69,8 @@ export interface StatefulWorkload {
   statefulSet: k8s.apps.v1.StatefulSet;
   /** The claims the program owns, ordinal 0 first. */
   claims: k8s.core.v1.PersistentVolumeClaim[];
+  /** The headless Service governing the StatefulSet. */
+  peers: k8s.core.v1.Service;
 }
 
 /** The name the StatefulSet controller gives the claim of one ordinal: `<volume>-<statefulset>-<ordinal>`. */
@@ -119,6 +126,19 @@ export function dataClaim(
 
 /** See the file's header for what this guarantees. */
 export function statefulWorkload(logicalName: string, args: StatefulWorkloadArgs, opts: pulumi.CustomResourceOptions): StatefulWorkload {
+  const peers = new k8s.core.v1.Service(
+    args.peers.resourceName,
+    {
+      metadata: { name: args.peers.name, namespace: args.namespace, labels: args.labels },
+      spec: {
+        clusterIP: "None",
+        publishNotReadyAddresses: true,
+        selector: selectorLabels(args.name),
+        ports: servicePorts(args.peers.ports),
+      },
+    },
+    opts,
+  );
   const claimTemplate = {
     accessModes: ["ReadWriteOnce"],
     storageClassName: args.settings.storageClass,
@@ -138,7 +158,7 @@ export function statefulWorkload(logicalName: string, args: StatefulWorkloadArgs
       metadata: { name: args.name, namespace: args.namespace, labels: args.labels },
       spec: {
         replicas: args.replicas,
-        serviceName: args.serviceName,
+        serviceName: peers.metadata.name,
         podManagementPolicy: args.podManagementPolicy ?? "Parallel",
         selector: { matchLabels: selectorLabels(args.name) },
         template: { metadata: { labels: args.labels }, spec: args.podSpec },
@@ -153,7 +173,7 @@ export function statefulWorkload(logicalName: string, args: StatefulWorkloadArgs
       ignoreChanges: [...(opts.ignoreChanges ?? []), "spec.volumeClaimTemplates"],
     },
   );
-  return { statefulSet, claims };
+  return { statefulSet, claims, peers };
 }
 
 function pulumiDependencies(dependsOn: pulumi.CustomResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
