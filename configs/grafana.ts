@@ -67,7 +67,7 @@ export interface GrafanaInputs {
 
 /** `https://host/prefix/loki/api/v1/push` → `https://host/prefix`: the datasource URL, to which Grafana appends the query API's paths. */
 export function lokiReadUrl(pushUrl: string): string {
-  if (!pushUrl.endsWith(LOKI_PUSH_PATH)) throw new Error(`${pushUrl}: a Loki push URL ends in ${LOKI_PUSH_PATH} (settings.ts checks this first)`);
+  if (!pushUrl.endsWith(LOKI_PUSH_PATH)) throw new Error(`${pushUrl}: a Loki push URL ends in ${LOKI_PUSH_PATH} (settings/loki.ts checks this first)`);
   return pushUrl.slice(0, -LOKI_PUSH_PATH.length);
 }
 

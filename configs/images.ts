@@ -1,6 +1,6 @@
 /**
  * Every container image the stack runs, pinned to a release. A stack overrides one with
- * `observability:images: {<name>: <image:tag>}`; settings.ts refuses unpinned overrides.
+ * `observability:images: {<name>: <image:tag>}`; settings/images.ts refuses unpinned overrides.
  */
 export const defaultImages = {
   prometheus: "quay.io/prometheus/prometheus:v3.14.0",

@@ -18,7 +18,7 @@ export function logDestination(settings: Pick<StackSettings, "externalLoki">, lo
       basicAuth: { username: settings.externalLoki.username, passwordFile: `${LOG_AGENT_SECRETS_DIR}/${EXTERNAL_LOKI_PASSWORD_FILE}` },
     };
   }
-  if (!loki) throw new Error("a log agent needs Loki or observability:externalLoki (settings.ts checks this first)");
+  if (!loki) throw new Error("a log agent needs Loki or observability:externalLoki (settings/index.ts checks this first)");
   return { url: `${httpUrl(loki)}/loki/api/v1/push` };
 }
 

@@ -1,5 +1,5 @@
 import { Document, isScalar, Scalar } from "yaml";
-import { quantityValue } from "./grammars";
+import { quantityValue } from "./settings/grammars";
 import { StackSettings } from "./settings";
 
 /**

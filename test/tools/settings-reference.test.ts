@@ -14,7 +14,7 @@ function leafKeys(schema: z.ZodTypeAny, key: string): string[] {
 }
 
 describe("README settings reference", () => {
-  test("is what npm run settings-reference generates from the schema (run it after changing configs/settings.ts)", () => {
+  test("is what npm run settings-reference generates from the schema (run it after changing configs/settings/)", () => {
     const readme = fs.readFileSync(README, "utf8");
     expect(readme).toBe(readmeWithReference(readme));
   });

@@ -1,0 +1,29 @@
+/** `observability:app`: the application the stack monitors (its scrape job, pods and logs). */
+import { z } from "zod";
+import { dnsLabel, duration, hostPort, labelValue } from "./value-schemas";
+
+export const appSchema = z
+  .object({
+    /** Job name of the FastAPI backend: the alert rules select on it. */
+    job: z
+      .string()
+      // A safe grammar instead of escaping: the name is a PromQL matcher value, a relabel regex (RE2,
+      // anchored) and a label value in every rule; built-in job names are refused in parseSettings.
+      .regex(/^[A-Za-z_][A-Za-z0-9_-]{0,62}$/, "must be a job name of letters, digits, '_' and '-', starting with a letter or '_', at most 63 characters")
+      .default("fastapi")
+      .describe("Job name of the app's scrape job; the alert rules select on it. Not the name of a built-in job (prometheus, node-exporter, kubelet, …)."),
+    scrapeInterval: duration.default("10s"),
+    metricsPath: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%\/-]*$/, "must be a URL path starting with / (no spaces, ? or #), like /metrics")
+      .default("/metrics")
+      .describe("Path of the app's metrics; pods override it with the prometheus.io/path annotation."),
+    /** Namespaces to discover annotated pods in; empty means all. */
+    namespaces: z.array(dnsLabel).default([]).describe("Namespaces to discover annotated pods in; empty means all."),
+    /** Targets outside the cluster, scraped as the same job. */
+    staticTargets: z.array(hostPort).default([]).describe("Targets outside the cluster, scraped as the same job."),
+    /** Value of the pods' `app` label that selects the JSON log pipeline. */
+    logAppLabel: labelValue.default("crypto-orchestrator").describe("Value of the pods' app label that selects the JSON log pipeline."),
+  })
+  .strict()
+  .default({});

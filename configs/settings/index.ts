@@ -1,0 +1,237 @@
+/**
+ * Every stack setting: the schema composed from one module per service (prometheus.ts, loki.ts, …),
+ * the rules between services, and parseSettings, which checks a stack's config against both.
+ * A setting of one service lives in that service's module; a rule that reads two services lives here.
+ */
+import { z } from "zod";
+import { defaultImages, Images } from "../images";
+import { buildPrometheusConfig } from "../prometheus";
+import { decodeAsSchema, unwrap } from "../pulumi-values";
+import { alertmanagerSchema } from "./alertmanager";
+import { alertsSchema } from "./alerts";
+import { appSchema } from "./app";
+import { exportersSchema } from "./exporters";
+import { dns1123LabelProblem } from "./grammars";
+import { grafanaSchema } from "./grafana";
+import { imagesSchema } from "./images";
+import { kubeStateMetricsSchema } from "./kube-state-metrics";
+import { alloySchema, logAgentSchema, promtailSchema } from "./log-agents";
+import { externalLokiSchema, lokiReplicationProblems, lokiSchema } from "./loki";
+import { mailCatcherSchema } from "./mail-catcher";
+import { networkPoliciesSchema } from "./network-policies";
+import { nodeExporterSchema } from "./node-exporter";
+import { describeIssue, firstPerKey, settingKey, SettingsError } from "./problems";
+import { prometheusSchema } from "./prometheus";
+import { SECRET_KEYS, SecretKey, secretValueProblem } from "./secrets";
+import { dnsSubdomain, durationToMs, labelValue, namespaceName } from "./value-schemas";
+
+export type { AlertSettings } from "./alerts";
+export { LOKI_PUSH_PATH } from "./loki";
+export { CONFIG_NAMESPACE, settingKey, SettingsError } from "./problems";
+export { SECRET_KEYS } from "./secrets";
+export type { SecretKey } from "./secrets";
+export { durationToMs } from "./value-schemas";
+export type { ResourceSettings } from "./value-schemas";
+
+export const settingsSchema = z
+  .object({
+    namespace: namespaceName.default("monitoring").describe("Namespace of the servers (Prometheus, Alertmanager, Grafana, Loki); not one the cluster owns (default, kube-*)."),
+    /** External label `cluster` on every series and alert. */
+    cluster: labelValue.default("crypto-orchestrator").describe("External label cluster on every series and alert."),
+    /** External label `env`. */
+    environment: labelValue.default("dev").describe("External label env."),
+    /** StorageClass for every PVC; unset uses the cluster default. */
+    storageClass: dnsSubdomain.optional().describe("StorageClass for every PVC; unset uses the cluster default."),
+    images: imagesSchema,
+    prometheus: prometheusSchema,
+    app: appSchema,
+    exporters: exportersSchema,
+    alertmanager: alertmanagerSchema,
+    grafana: grafanaSchema,
+    loki: lokiSchema,
+    alerts: alertsSchema,
+    logAgent: logAgentSchema,
+    promtail: promtailSchema,
+    alloy: alloySchema,
+    externalLoki: externalLokiSchema,
+    nodeExporter: nodeExporterSchema,
+    mailCatcher: mailCatcherSchema,
+    kubeStateMetrics: kubeStateMetricsSchema,
+    /** Namespace of the agents that need host access (log agent, node-exporter); default `<namespace>-agents`. */
+    agentsNamespace: namespaceName.optional().describe("Namespace of the agents that need host access (log agent, node-exporter); default <namespace>-agents."),
+    /** Protect PVCs and namespaces from `pulumi destroy` and keep them if the stack forgets them. */
+    protectData: z.boolean().default(false).describe("Protect PVCs and namespaces from pulumi destroy and keep them if the stack forgets them."),
+    networkPolicies: networkPoliciesSchema,
+  })
+  .strict();
+
+type ParsedSettings = z.infer<typeof settingsSchema>;
+export type StackSettings = Omit<ParsedSettings, "images" | "agentsNamespace" | "loki"> & {
+  images: Images;
+  agentsNamespace: string;
+  /** `enabled` resolved: unset means in-cluster Loki unless externalLoki is set. */
+  loki: ParsedSettings["loki"] & { enabled: boolean };
+  /** Which secret settings are set; their values never enter this object. */
+  secretsSet: Record<SecretKey, boolean>;
+};
+
+export interface RawSettings {
+  /**
+   * Every non-secret `observability:*` value, key without the namespace, as Pulumi stores it (text,
+   * JSON text for structures) or already decoded: parseSettings decodes by the schema (pulumi-values.ts).
+   */
+  values: Record<string, unknown>;
+  /**
+   * Secret keys that are set, whether each was set with `--secret`, and its value when the caller
+   * can read it, only to check it (non-empty, https); a value never enters the settings or a message.
+   */
+  secrets: Partial<Record<SecretKey, { secure: boolean; value?: string }>>;
+  /** Keys stored as secrets that are not secret settings (e.g. `alertmanager` after `config set --secret --path alertmanager.smtp.authUsername`). */
+  securedValues?: string[];
+}
+
+/**
+ * Validates everything a stack may set and fills in defaults. Throws a SettingsError listing every
+ * problem, each naming its `observability:` key and what is allowed.
+ */
+export function parseSettings(raw: RawSettings): StackSettings {
+  const secretNames = new Set<string>(SECRET_KEYS);
+  const secured = new Set(raw.securedValues ?? []);
+  const values = Object.fromEntries(Object.entries(raw.values).filter(([key]) => !secretNames.has(key) && !secured.has(key)));
+  const securedProblems = [...secured].map(
+    (key) =>
+      `${settingKey([key])}: is stored as a secret (pulumi config set --secret), but it is not a secret setting and would reach plain config files; ` +
+      `set it without --secret, or keep the value secret in one of: ${SECRET_KEYS.join(", ")}`,
+  );
+  const result = settingsSchema.safeParse(decodeAsSchema(settingsSchema, values));
+  const secretValueProblems = SECRET_KEYS.flatMap((key) => {
+    const value = raw.secrets[key]?.value;
+    const problem = value === undefined ? undefined : secretValueProblem(key, value);
+    return problem ? [`${settingKey([key])}: ${problem}`] : [];
+  });
+  if (!result.success || securedProblems.length > 0 || secretValueProblems.length > 0) {
+    throw new SettingsError([...securedProblems, ...(result.success ? [] : firstPerKey(result.error.issues.flatMap((issue) => describeIssue(settingsSchema, issue)))), ...secretValueProblems]);
+  }
+
+  const secretsSet = Object.fromEntries(SECRET_KEYS.map((key) => [key, raw.secrets[key] !== undefined])) as Record<SecretKey, boolean>;
+  const parsed = result.data;
+  const settings: StackSettings = {
+    ...parsed,
+    images: { ...defaultImages, ...stripUndefined(parsed.images) },
+    agentsNamespace: parsed.agentsNamespace ?? `${parsed.namespace}-agents`,
+    loki: { ...parsed.loki, enabled: parsed.loki.enabled ?? parsed.externalLoki === undefined },
+    secretsSet,
+  };
+  const problems = [
+    ...secretProblems(settings, raw.secrets),
+    ...endpointSecretProblems(settings),
+    ...dependencyProblems(settings),
+    ...derivedNameProblems(settings, parsed.agentsNamespace === undefined),
+    ...scrapeJobProblems(settings),
+    ...rateWindowProblems(settings),
+  ];
+  if (problems.length > 0) throw new SettingsError(problems);
+  return settings;
+}
+
+/** Names the stack derives from settings must meet the same grammar as the settings themselves. */
+function derivedNameProblems(settings: StackSettings, agentsNamespaceDerived: boolean): string[] {
+  const problem = agentsNamespaceDerived ? dns1123LabelProblem(settings.agentsNamespace) : undefined;
+  return problem
+    ? [`${settingKey(["namespace"])}: is too long for the agents' namespace derived from it (${settings.agentsNamespace}, ${problem}); shorten it or set ${settingKey(["agentsNamespace"])}`]
+    : [];
+}
+
+/**
+ * Scrape job names the stack uses itself, read from the Prometheus config builder with every service
+ * and exporter on, so the list cannot drift from the jobs it writes. kube-state-metrics is reserved
+ * even before its job exists, because its alerts select on that name.
+ */
+export function builtInJobNames(settings: StackSettings): string[] {
+  const sentinel = "app-job-sentinel";
+  const everyService = new Proxy({}, { get: () => ({ kind: "static", targets: ["reserved.invalid:1"] }) });
+  const exporters = Object.fromEntries(Object.keys((unwrap(settingsSchema.shape.exporters) as z.AnyZodObject).shape).map((key) => [key, "reserved.invalid:1"]));
+  const config = buildPrometheusConfig({
+    settings: { ...settings, app: { ...settings.app, job: sentinel, staticTargets: ["reserved.invalid:1"] }, exporters } as StackSettings,
+    targets: everyService,
+    discoverAppPods: true,
+  });
+  const names = config.scrape_configs.map((job) => job.job_name).filter((name) => !name.includes(sentinel));
+  return [...new Set([...names, "kube-state-metrics"])];
+}
+
+function scrapeJobProblems(settings: StackSettings): string[] {
+  const key = settingKey(["app", "job"]);
+  const builtIn = builtInJobNames(settings);
+  if (builtIn.includes(settings.app.job)) return [`${key}: must not be the name of a built-in scrape job (${builtIn.join(", ")})`];
+  const names = buildPrometheusConfig({ settings, targets: new Proxy({}, { get: () => ({ kind: "static", targets: ["reserved.invalid:1"] }) }), discoverAppPods: true })
+    .scrape_configs.map((job) => job.job_name);
+  const duplicate = names.find((name, i) => names.indexOf(name) !== i);
+  return duplicate ? [`${key}: gives a scrape job the name ${duplicate}, which another job has; choose another name`] : [];
+}
+
+/** rate() needs two samples in its window: a window under two scrape intervals of the slowest job it covers returns nothing. */
+function rateWindowProblems(settings: StackSettings): string[] {
+  const slowest = [settings.app.scrapeInterval, settings.prometheus.scrapeInterval].reduce((a, b) => (durationToMs(a) >= durationToMs(b) ? a : b));
+  if (durationToMs(settings.alerts.rateWindow) >= 2 * durationToMs(slowest)) return [];
+  return [`${settingKey(["alerts", "rateWindow"])}: must be at least twice the slowest scrape interval it covers (${slowest}), so rate() has two samples; e.g. ${4 * durationToMs(slowest) / 1000}s`];
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function secretProblems(settings: StackSettings, secrets: RawSettings["secrets"]): string[] {
+  const problems: string[] = [];
+  for (const key of SECRET_KEYS) {
+    if (secrets[key] && !secrets[key]!.secure) {
+      problems.push(`${settingKey([key])}: must be stored encrypted: pulumi config set --secret ${settingKey([key])} <value>`);
+    }
+  }
+  const am = settings.alertmanager;
+  if (!am.enabled) return problems;
+  const need = (when: boolean, key: SecretKey, because: string) => {
+    if (when && !settings.secretsSet[key]) {
+      problems.push(`${settingKey([key])}: is required because ${because}; set it with: pulumi config set --secret ${settingKey([key])} <value>`);
+    }
+  };
+  need(am.smtp.authUsername !== undefined, "smtpPassword", `${settingKey(["alertmanager", "smtp", "authUsername"])} is set`);
+  need(am.slack.enabled, "slackWebhookUrl", `${settingKey(["alertmanager", "slack", "enabled"])} is true`);
+  need(am.discord.enabled, "discordWebhookUrl", `${settingKey(["alertmanager", "discord", "enabled"])} is true`);
+  return problems;
+}
+
+function endpointSecretProblems(settings: StackSettings): string[] {
+  const endpoints: [boolean, SecretKey, (string | number)[]][] = [
+    [settings.prometheus.enabled && settings.prometheus.remoteWrite !== undefined, "remoteWritePassword", ["prometheus", "remoteWrite"]],
+    [settings.logAgent !== "none" && settings.externalLoki !== undefined, "externalLokiPassword", ["externalLoki"]],
+    [settings.loki.enabled && settings.loki.objectStorage !== undefined, "lokiObjectStorageSecretKey", ["loki", "objectStorage"]],
+  ];
+  return endpoints
+    .filter(([on, key]) => on && !settings.secretsSet[key])
+    .map(([, key, path]) => `${settingKey([key])}: is required because ${settingKey(path)} is set; set it with: pulumi config set --secret ${settingKey([key])} <value>`);
+}
+
+function dependencyProblems(settings: StackSettings): string[] {
+  const problems: string[] = [];
+  if (settings.mailCatcher.enabled && settings.alertmanager.smtp.authUsername !== undefined) {
+    problems.push(
+      `${settingKey(["mailCatcher", "enabled"])}: cannot be true while ${settingKey(["alertmanager", "smtp", "authUsername"])} is set: the mail catcher takes mail without authentication over plain SMTP; unset authUsername or turn the mail catcher off`,
+    );
+  }
+  if (settings.logAgent !== "none" && settings.externalLoki === undefined && !settings.loki.enabled) {
+    problems.push(
+      `${settingKey(["loki", "enabled"])}: must be true while ${settingKey(["logAgent"])} is ${settings.logAgent} (the agent pushes every log line to Loki); set logAgent to none, set externalLoki, or keep loki`,
+    );
+  }
+  if (settings.grafana.enabled && !settings.prometheus.enabled) {
+    problems.push(
+      `${settingKey(["prometheus", "enabled"])}: must be true while ${settingKey(["grafana", "enabled"])} is true (Prometheus is Grafana's default datasource); switch both off or keep prometheus`,
+    );
+  }
+  problems.push(...lokiReplicationProblems(settings.loki));
+  if (settings.agentsNamespace === settings.namespace) {
+    problems.push(`${settingKey(["agentsNamespace"])}: must differ from ${settingKey(["namespace"])}: the servers' namespace enforces the restricted Pod Security Standard, which the agents cannot meet`);
+  }
+  return problems;
+}
