@@ -23,6 +23,7 @@ import { buildAdminPasswordSyncScript } from "../configs/grafana-admin-password"
 import { ServiceAddress } from "../configs/service-address";
 import { StackSettings } from "../configs/settings";
 import { toYaml } from "../configs/yaml";
+import { persistentVolumeClaim } from "./data-claims";
 import {
   assertFitsConfigMap,
   clusterService,
@@ -31,7 +32,6 @@ import {
   containerResources,
   httpProbes,
   labels,
-  persistentVolumeClaim,
   restrictedContainerSecurity,
   restrictedPodSecurity,
   secretFiles,

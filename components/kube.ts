@@ -2,7 +2,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { httpUrl, ServiceAddress } from "../configs/service-address";
 import { ResourceSettings, StackSettings } from "../configs/settings";
-import { dataClaim } from "./stateful-workload";
 
 type ContainerSecurityContext = k8s.types.input.core.v1.SecurityContext;
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
@@ -74,19 +73,6 @@ export interface CommonArgs {
  */
 export function dataOptions(settings: Pick<StackSettings, "protectData">, opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {
   return { ...opts, protect: settings.protectData, retainOnDelete: settings.protectData };
-}
-
-export function persistentVolumeClaim(
-  name: string,
-  args: { namespace: pulumi.Input<string>; storageGi: number; settings: Pick<StackSettings, "protectData" | "storageClass">; labels: Record<string, string> },
-  opts: pulumi.CustomResourceOptions,
-): k8s.core.v1.PersistentVolumeClaim {
-  // Grows in place; a storageClass change never replaces it (see stateful-workload.ts).
-  return dataClaim(
-    `${name}-data`,
-    { name: `${name}-data`, namespace: args.namespace, labels: args.labels, storageGi: args.storageGi, storageClass: args.settings.storageClass },
-    dataOptions(args.settings, opts),
-  );
 }
 
 /**

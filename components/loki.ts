@@ -16,6 +16,7 @@ import {
 import { ServiceAddress } from "../configs/service-address";
 import { StackSettings } from "../configs/settings";
 import { toYaml } from "../configs/yaml";
+import { persistentVolumeClaim } from "./data-claims";
 import {
   clusterService,
   CommonArgs,
@@ -24,7 +25,6 @@ import {
   disruptionBudget,
   httpProbes,
   labels,
-  persistentVolumeClaim,
   restrictedContainerSecurity,
   restrictedPodSecurity,
   secretFiles,

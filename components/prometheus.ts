@@ -14,6 +14,7 @@ import {
 import { ServiceAddress } from "../configs/service-address";
 import { StackSettings } from "../configs/settings";
 import { toYaml } from "../configs/yaml";
+import { dataClaim, persistentVolumeClaim } from "./data-claims";
 import {
   assertFitsConfigMap,
   CommonArgs,
@@ -24,7 +25,6 @@ import {
   disruptionBudget,
   httpProbes,
   labels,
-  persistentVolumeClaim,
   restrictedContainerSecurity,
   restrictedPodSecurity,
   secretFiles,
@@ -33,7 +33,6 @@ import {
   clusterService,
   serviceUrl,
 } from "./kube";
-import { dataClaim } from "./stateful-workload";
 
 const CONFIG_DIR = "/etc/prometheus";
 const DATA_DIR = "/prometheus";

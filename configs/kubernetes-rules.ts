@@ -2,14 +2,11 @@
  * The cluster the app runs on: recording rules for per-container usage, requests, limits and
  * workloads, and the Kubernetes alerts under the kubernetes-mixin's names (so its runbooks and
  * habits carry over), with expressions written for this stack's scrape jobs and namespaces.
- *
- * Nothing here may use a value of alert-rules.ts at load time: that module imports this one.
  */
-import type { AlertRuleInputs, AlertingRule, RecordingRule, RecordingRuleFile, RecordingRuleGroup, RuleBuilder } from "./alert-rules";
-import { percent, PSEUDO_FILESYSTEMS, quote } from "./alert-rules";
 import { KSM_JOB } from "./kube-state-metrics";
-import { CADVISOR_METRICS_PATH, KUBELET_JOB } from "./prometheus";
+import { CADVISOR_METRICS_PATH, KUBELET_JOB } from "./scrape-jobs";
 import { assertValidPromQL } from "./promql";
+import { AlertingRule, AlertRuleInputs, percent, PSEUDO_FILESYSTEMS, quote, RecordingRule, RecordingRuleFile, RecordingRuleGroup, RuleBuilder } from "./rule-builder";
 import { StackSettings } from "./settings";
 
 /** Scrape jobs whose failure has an alert here, so the generic TargetDown leaves them alone. */

@@ -1,4 +1,4 @@
-import { KSM_JOB, KSM_TELEMETRY_JOB } from "./kube-state-metrics";
+import { CADVISOR_METRICS_PATH, KUBELET_JOB, SCRAPE_JOBS, STATIC_APP_JOB_SUFFIX } from "./scrape-jobs";
 import { ServiceAddress } from "./service-address";
 import { StackSettings } from "./settings";
 
@@ -75,7 +75,7 @@ export const SERVICE_ACCOUNT_TOKEN_FILE = "/var/run/secrets/kubernetes.io/servic
  */
 function kubeletVolumeStatsJob(): ScrapeConfig {
   return {
-    job_name: "kubelet",
+    job_name: SCRAPE_JOBS.kubelet,
     scheme: "https",
     authorization: { credentials_file: SERVICE_ACCOUNT_TOKEN_FILE },
     tls_config: { insecure_skip_verify: true },
@@ -86,10 +86,6 @@ function kubeletVolumeStatsJob(): ScrapeConfig {
     metric_relabel_configs: [{ source_labels: ["__name__"], regex: "kubelet_volume_stats_.+", action: "keep" }],
   };
 }
-
-/** Both kubelet scrapes are job `kubelet`, told apart by `metrics_path` (as the kubernetes-mixin expects). */
-export const KUBELET_JOB = "kubelet";
-export const CADVISOR_METRICS_PATH = "/metrics/cadvisor";
 
 function kubeletTargetLabels(): RelabelConfig[] {
   return [
@@ -107,7 +103,7 @@ function kubeletTargetLabels(): RelabelConfig[] {
  */
 function cadvisorJob(): ScrapeConfig {
   return {
-    job_name: "kubelet-cadvisor",
+    job_name: SCRAPE_JOBS.cadvisor,
     metrics_path: CADVISOR_METRICS_PATH,
     scheme: "https",
     authorization: { credentials_file: SERVICE_ACCOUNT_TOKEN_FILE },
@@ -138,7 +134,7 @@ function cadvisorJob(): ScrapeConfig {
 function kubeStateMetricsJob(address: ServiceAddress): ScrapeConfig {
   const discovery = serviceDiscovery(address);
   return {
-    job_name: KSM_JOB,
+    job_name: SCRAPE_JOBS.kubeStateMetrics,
     honor_labels: true,
     ...discovery,
     ...(discovery.relabel_configs ? { relabel_configs: [...discovery.relabel_configs, { regex: "pod|node|namespace", action: "labeldrop" }] } : {}),
@@ -160,9 +156,6 @@ export const NODE_EXPORTER_PORT = 9100;
 
 /** Where the rule files sit relative to prometheus.yml; Prometheus resolves the glob against the config's folder. */
 export const RULES_DIR = "rules";
-
-/** Scrape config name of `app.staticTargets` (job names must be unique; their `job` label is still `app.job`). */
-export const STATIC_APP_JOB_SUFFIX = "-static";
 
 export interface PrometheusInputs {
   settings: Pick<StackSettings, "cluster" | "environment" | "prometheus" | "app" | "exporters">;
@@ -239,17 +232,17 @@ export function buildPrometheusConfig(inputs: PrometheusInputs): PrometheusConfi
   };
 
   const serviceJobs: [string, ServiceAddress | undefined][] = [
-    ["node-exporter", targets.nodeExporter],
-    ["alertmanager", targets.alertmanager],
-    ["grafana", targets.grafana],
-    ["loki", targets.loki],
-    ["promtail", targets.promtail],
-    ["alloy", targets.alloy],
-    [KSM_TELEMETRY_JOB, targets.kubeStateMetricsTelemetry],
+    [SCRAPE_JOBS.nodeExporter, targets.nodeExporter],
+    [SCRAPE_JOBS.alertmanager, targets.alertmanager],
+    [SCRAPE_JOBS.grafana, targets.grafana],
+    [SCRAPE_JOBS.loki, targets.loki],
+    [SCRAPE_JOBS.promtail, targets.promtail],
+    [SCRAPE_JOBS.alloy, targets.alloy],
+    [SCRAPE_JOBS.kubeStateMetricsTelemetry, targets.kubeStateMetricsTelemetry],
   ];
   const exporterJobs: [string, string | undefined][] = [
-    ["redis", exporters.redis],
-    ["postgresql", exporters.postgres],
+    [SCRAPE_JOBS.redis, exporters.redis],
+    [SCRAPE_JOBS.postgres, exporters.postgres],
   ];
 
   return {
@@ -282,7 +275,7 @@ export function buildPrometheusConfig(inputs: PrometheusInputs): PrometheusConfi
         }
       : {}),
     scrape_configs: [
-      { job_name: "prometheus", static_configs: [{ targets: [`localhost:${PROMETHEUS_PORT}`] }] },
+      { job_name: SCRAPE_JOBS.prometheus, static_configs: [{ targets: [`localhost:${PROMETHEUS_PORT}`] }] },
       ...(appJob.kubernetes_sd_configs ? [appJob] : []),
       ...(app.staticTargets.length > 0 ? [staticAppJob] : []),
       ...serviceJobs.flatMap(([job, address]) => (address ? [{ job_name: job, ...serviceDiscovery(address) }] : [])),

@@ -1,4 +1,4 @@
-import type { DashboardDefinition } from ".";
+import type { DashboardDefinition } from "./definition";
 import { appJobVariables, buildDashboard, informational, lowerIsWorse, promQuery, statPanel, Thresholds, timeSeriesPanel, units } from "./panels";
 import { APP_JOB, gaugeBy, sumGauge, sumRate } from "./queries";
 

@@ -1,10 +1,11 @@
 /**
  * Every dashboard the stack provisions, and the one entry point that builds and checks them.
- * To add a dashboard: write a file next to this one that exports a DashboardDefinition, list it in
- * DASHBOARDS, describe it in docs/dashboards.md.
+ * To add a dashboard: write a file next to this one that exports a DashboardDefinition
+ * (definition.ts), list it in DASHBOARDS, describe it in docs/dashboards.md.
  */
 import { application } from "./application";
 import { databaseAndCache } from "./database-cache";
+import { DashboardDefinition, DashboardInputs } from "./definition";
 import { infrastructure } from "./infrastructure";
 import { kubernetesNodesAndVolumes } from "./kubernetes-nodes-volumes";
 import { kubernetesWorkloads } from "./kubernetes-workloads";
@@ -15,31 +16,14 @@ import { stackHealth } from "./stack-health";
 import { trading } from "./trading";
 import { DashboardError, dashboardProblems } from "./validate";
 
-/** Grafana folders; each is one directory under the dashboards path and one ConfigMap. */
-export const FOLDERS = { application: "Application", infrastructure: "Infrastructure", kubernetes: "Kubernetes", observability: "Observability" } as const;
-export type Folder = (typeof FOLDERS)[keyof typeof FOLDERS];
-
-export interface DashboardInputs {
-  /** Job name of the app's scrape config: the default of the `job` variable. */
-  appJob: string;
-}
-
-export interface DashboardDefinition {
-  folder: Folder;
-  /**
-   * Datasources its panels query. The stack provisions the dashboard only when all of them are
-   * (no Logs dashboard without Loki); the validator holds the panels to this list.
-   */
-  datasources: DatasourceName[];
-  build(inputs: DashboardInputs): DashboardModel;
-}
-
 /** What the Grafana component mounts: the folder the file goes to, and the dashboard JSON. */
 export interface ProvisionedDashboard {
   folder: string;
   json: DashboardModel;
 }
 
+export { FOLDERS } from "./definition";
+export type { DashboardDefinition, DashboardInputs, Folder } from "./definition";
 export type { DatasourceName } from "./panels";
 
 export const DASHBOARDS: DashboardDefinition[] = [application, trading, ml, infrastructure, databaseAndCache, kubernetesWorkloads, kubernetesNodesAndVolumes, logs, stackHealth];

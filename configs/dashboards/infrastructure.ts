@@ -1,4 +1,4 @@
-import type { DashboardDefinition } from ".";
+import type { DashboardDefinition } from "./definition";
 import { buildDashboard, higherIsWorse, labelValuesVariable, promQuery, statPanel, Thresholds, timeSeriesPanel, units } from "./panels";
 import { aggregate, and, rate, sumGauge, sumRate } from "./queries";
 

@@ -4,7 +4,7 @@
  * configs/kubernetes-rules.ts, and the join that puts each pod's workload on a per-pod series.
  */
 import { KSM_JOB, KSM_TELEMETRY_JOB } from "../kube-state-metrics";
-import { CADVISOR_METRICS_PATH, KUBELET_JOB } from "../prometheus";
+import { CADVISOR_METRICS_PATH, KUBELET_JOB } from "../scrape-jobs";
 import { and } from "./queries";
 
 export const KSM = `job=${JSON.stringify(KSM_JOB)}`;

@@ -1,4 +1,4 @@
-import type { DashboardDefinition } from ".";
+import type { DashboardDefinition } from "./definition";
 import { inSelectedWorkloads, ksmIn, NAMESPACES, RECORDED, sumByWorkload, CADVISOR } from "./kubernetes-queries";
 import { buildDashboard, labelValuesVariable, promQuery, statPanel, Thresholds, timeSeriesPanel, units } from "./panels";
 import { aggregate, and } from "./queries";

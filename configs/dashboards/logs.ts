@@ -1,4 +1,4 @@
-import type { DashboardDefinition } from ".";
+import type { DashboardDefinition } from "./definition";
 import { buildDashboard, higherIsWorse, labelValuesVariable, logsPanel, lokiQuery, statPanel, textVariable, timeSeriesPanel, units } from "./panels";
 
 /**

@@ -1,4 +1,4 @@
-import type { DashboardDefinition } from ".";
+import type { DashboardDefinition } from "./definition";
 import { appJobVariables, buildDashboard, labelValuesVariable, lowerIsWorse, promQuery, statPanel, timeSeriesPanel, units } from "./panels";
 import { and, APP_JOB, gaugeBy, histogramQuantile, sumRate } from "./queries";
 

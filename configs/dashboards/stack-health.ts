@@ -1,4 +1,4 @@
-import type { DashboardDefinition } from ".";
+import type { DashboardDefinition } from "./definition";
 import { buildDashboard, labelValuesVariable, promQuery, statPanel, Thresholds, timeSeriesPanel, units } from "./panels";
 import { CADVISOR, KSM, KSM_TELEMETRY, KUBELET } from "./kubernetes-queries";
 import { aggregate, sumRate } from "./queries";

@@ -1,4 +1,4 @@
-import type { DashboardDefinition } from ".";
+import type { DashboardDefinition } from "./definition";
 import { appJobVariables, buildDashboard, higherIsWorse, labelValuesVariable, lowerIsWorse, promQuery, statPanel, Thresholds, timeSeriesPanel, units } from "./panels";
 import { and, APP_JOB, histogramQuantile, shareOfRate, sumGauge, sumRate } from "./queries";
 

@@ -1,5 +1,7 @@
 /** `observability:app`: the application the stack monitors (its scrape job, pods and logs). */
 import { z } from "zod";
+import { BUILT_IN_JOB_NAMES } from "../scrape-jobs";
+import { settingKey } from "./problems";
 import { dnsLabel, duration, hostPort, labelValue } from "./value-schemas";
 
 export const appSchema = z
@@ -8,7 +10,7 @@ export const appSchema = z
     job: z
       .string()
       // A safe grammar instead of escaping: the name is a PromQL matcher value, a relabel regex (RE2,
-      // anchored) and a label value in every rule; built-in job names are refused in parseSettings.
+      // anchored) and a label value in every rule; built-in job names are refused by appJobProblems.
       .regex(/^[A-Za-z_][A-Za-z0-9_-]{0,62}$/, "must be a job name of letters, digits, '_' and '-', starting with a letter or '_', at most 63 characters")
       .default("fastapi")
       .describe("Job name of the app's scrape job; the alert rules select on it. Not the name of a built-in job (prometheus, node-exporter, kubelet, …)."),
@@ -27,3 +29,9 @@ export const appSchema = z
   })
   .strict()
   .default({});
+
+/** The app's job is selected by name in rules and dashboards: a built-in job's name would mix the two. */
+export function appJobProblems(app: z.infer<typeof appSchema>): string[] {
+  if (!BUILT_IN_JOB_NAMES.includes(app.job)) return [];
+  return [`${settingKey(["app", "job"])}: must not be the name of a built-in scrape job (${BUILT_IN_JOB_NAMES.join(", ")})`];
+}

@@ -5,11 +5,10 @@
  */
 import { z } from "zod";
 import { defaultImages, Images } from "../images";
-import { buildPrometheusConfig } from "../prometheus";
-import { decodeAsSchema, unwrap } from "../pulumi-values";
+import { decodeAsSchema } from "../pulumi-values";
 import { alertmanagerSchema } from "./alertmanager";
 import { alertsSchema } from "./alerts";
-import { appSchema } from "./app";
+import { appJobProblems, appSchema } from "./app";
 import { exportersSchema } from "./exporters";
 import { dns1123LabelProblem } from "./grammars";
 import { grafanaSchema } from "./grafana";
@@ -127,7 +126,7 @@ export function parseSettings(raw: RawSettings): StackSettings {
     ...endpointSecretProblems(settings),
     ...dependencyProblems(settings),
     ...derivedNameProblems(settings, parsed.agentsNamespace === undefined),
-    ...scrapeJobProblems(settings),
+    ...appJobProblems(settings.app),
     ...rateWindowProblems(settings),
   ];
   if (problems.length > 0) throw new SettingsError(problems);
@@ -140,34 +139,6 @@ function derivedNameProblems(settings: StackSettings, agentsNamespaceDerived: bo
   return problem
     ? [`${settingKey(["namespace"])}: is too long for the agents' namespace derived from it (${settings.agentsNamespace}, ${problem}); shorten it or set ${settingKey(["agentsNamespace"])}`]
     : [];
-}
-
-/**
- * Scrape job names the stack uses itself, read from the Prometheus config builder with every service
- * and exporter on, so the list cannot drift from the jobs it writes. kube-state-metrics is reserved
- * even before its job exists, because its alerts select on that name.
- */
-export function builtInJobNames(settings: StackSettings): string[] {
-  const sentinel = "app-job-sentinel";
-  const everyService = new Proxy({}, { get: () => ({ kind: "static", targets: ["reserved.invalid:1"] }) });
-  const exporters = Object.fromEntries(Object.keys((unwrap(settingsSchema.shape.exporters) as z.AnyZodObject).shape).map((key) => [key, "reserved.invalid:1"]));
-  const config = buildPrometheusConfig({
-    settings: { ...settings, app: { ...settings.app, job: sentinel, staticTargets: ["reserved.invalid:1"] }, exporters } as StackSettings,
-    targets: everyService,
-    discoverAppPods: true,
-  });
-  const names = config.scrape_configs.map((job) => job.job_name).filter((name) => !name.includes(sentinel));
-  return [...new Set([...names, "kube-state-metrics"])];
-}
-
-function scrapeJobProblems(settings: StackSettings): string[] {
-  const key = settingKey(["app", "job"]);
-  const builtIn = builtInJobNames(settings);
-  if (builtIn.includes(settings.app.job)) return [`${key}: must not be the name of a built-in scrape job (${builtIn.join(", ")})`];
-  const names = buildPrometheusConfig({ settings, targets: new Proxy({}, { get: () => ({ kind: "static", targets: ["reserved.invalid:1"] }) }), discoverAppPods: true })
-    .scrape_configs.map((job) => job.job_name);
-  const duplicate = names.find((name, i) => names.indexOf(name) !== i);
-  return duplicate ? [`${key}: gives a scrape job the name ${duplicate}, which another job has; choose another name`] : [];
 }
 
 /** rate() needs two samples in its window: a window under two scrape intervals of the slowest job it covers returns nothing. */

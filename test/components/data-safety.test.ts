@@ -1,4 +1,5 @@
-import { claimName, storageClassDrift } from "../../components/stateful-workload";
+import { storageClassDrift } from "../../components/data-claims";
+import { claimName } from "../../components/stateful-workload";
 import { find, render, RenderResult } from "../helpers/render";
 import { outcomes, recordedObjects } from "../helpers/replacement";
 

@@ -2,7 +2,12 @@
  * One case per class of bad value the issue found: each is refused with its key and what is allowed,
  * and the valid values next to each edge are accepted.
  */
-import { builtInJobNames, parseSettings, RawSettings, SettingsError } from "../../configs/settings";
+import { buildPrometheusConfig, PrometheusInputs } from "../../configs/prometheus";
+import { ServiceAddress } from "../../configs/service-address";
+import { BUILT_IN_JOB_NAMES, STATIC_APP_JOB_SUFFIX } from "../../configs/scrape-jobs";
+import { parseSettings, RawSettings, SettingsError } from "../../configs/settings";
+import { exportersSchema } from "../../configs/settings/exporters";
+import { unwrap } from "../../configs/pulumi-values";
 
 const parse = (values: Record<string, unknown>, secrets: RawSettings["secrets"] = {}) => parseSettings({ values, secrets });
 
@@ -97,9 +102,20 @@ describe("every value is checked against the grammar of the program that reads i
     expect(() => parse(values)).not.toThrow();
   });
 
-  test("the built-in job names come from the Prometheus config builder", () => {
-    const names = builtInJobNames(parse({}));
-    expect(names).toEqual(expect.arrayContaining(["prometheus", "node-exporter", "alertmanager", "grafana", "loki", "promtail", "alloy", "kubelet", "kube-state-metrics", "redis", "postgresql"]));
-    expect(names).not.toContain("fastapi");
+  test("the built-in job names are the jobs the Prometheus config builder writes with every service and exporter on, in its order", () => {
+    // Every target the builder asks for exists, so a service added to it later without a name in the list fails here.
+    const address: ServiceAddress = { kind: "static", targets: ["reserved.invalid:1"] };
+    const everyService = new Proxy({}, { get: () => address }) as PrometheusInputs["targets"];
+    const exporterKeys = Object.keys((unwrap(exportersSchema) as typeof exportersSchema._def.innerType).shape);
+    const settings = parse({ app: { staticTargets: ["app.invalid:1"] }, exporters: Object.fromEntries(exporterKeys.map((key) => [key, "exporter.invalid:1"])) });
+    const jobs = buildPrometheusConfig({ settings, targets: everyService, discoverAppPods: true }).scrape_configs.map((job) => job.job_name);
+    const appJobs = [settings.app.job, `${settings.app.job}${STATIC_APP_JOB_SUFFIX}`];
+    expect(jobs).toEqual(expect.arrayContaining(appJobs));
+    expect(jobs.filter((name) => !appJobs.includes(name))).toEqual([...BUILT_IN_JOB_NAMES]);
+    expect(BUILT_IN_JOB_NAMES).toEqual(expect.arrayContaining(["prometheus", "node-exporter", "kubelet", "kube-state-metrics", "redis", "postgresql"]));
+  });
+
+  test("the app's job for static targets can never take a built-in job's name", () => {
+    expect(BUILT_IN_JOB_NAMES.filter((name) => name.endsWith(STATIC_APP_JOB_SUFFIX))).toEqual([]);
   });
 });

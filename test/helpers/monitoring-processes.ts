@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { AlertmanagerConfig } from "../../configs/alertmanager";
-import { RuleFile } from "../../configs/alert-rules";
+import { RuleFile } from "../../configs/rule-builder";
 import { PrometheusConfig, RULES_DIR } from "../../configs/prometheus";
 import { toYaml } from "../../configs/yaml";
 import { binary } from "./binaries";

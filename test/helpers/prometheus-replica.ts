@@ -4,7 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { RuleFile } from "../../configs/alert-rules";
+import { RuleFile } from "../../configs/rule-builder";
 import { PROMETHEUS_REPLICA_ENV, PrometheusConfig, RULES_DIR } from "../../configs/prometheus";
 import { toYaml } from "../../configs/yaml";
 import { binary } from "./binaries";

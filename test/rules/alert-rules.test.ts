@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { AlertingRule, assertValidRules, buildAlertRules, RuleFile, RUNBOOKS_DOC, runbookAnchor } from "../../configs/alert-rules";
+import { assertValidRules, buildAlertRules } from "../../configs/alert-rules";
+import { AlertingRule, RuleFile, RUNBOOKS_DOC, runbookAnchor } from "../../configs/rule-builder";
 import * as promql from "../../configs/promql";
 import { toYaml } from "../../configs/yaml";
 import { PROJECT_ROOT } from "../../scripts/offline";

@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { allRules as alertingRules } from "./promtool-test-file";
-import { buildAlertRules, RecordingRuleFile } from "../../configs/alert-rules";
+import { buildAlertRules } from "../../configs/alert-rules";
+import { RecordingRuleFile } from "../../configs/rule-builder";
 import { buildKubernetesRecordingRules, kubernetesAlertNamespaces, namespaceMatcher } from "../../configs/kubernetes-rules";
 import { toYaml } from "../../configs/yaml";
 import { binary, run, withBinaries } from "../helpers/binaries";

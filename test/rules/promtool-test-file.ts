@@ -1,5 +1,5 @@
 /** Turns the typed scenarios into a `promtool test rules` file for a given rule file. */
-import { AlertingRule, RuleFile, runbookAnchor } from "../../configs/alert-rules";
+import { AlertingRule, RuleFile, runbookAnchor } from "../../configs/rule-builder";
 import { durationToMs } from "../../configs/settings";
 import { ExpectedAlert, SAMPLES, Scenario, SERIES_INTERVAL } from "./scenarios";
 

@@ -3,7 +3,7 @@
  * the thresholds the prod stack uses (the guide's). `promtool-test-file.ts` turns them into a
  * `promtool test rules` file; the test checks that together they cover every rule of the prod render.
  */
-import { Severity } from "../../configs/alert-rules";
+import { Severity } from "../../configs/rule-builder";
 
 export interface InputSeries {
   metric: string;
