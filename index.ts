@@ -6,15 +6,19 @@ import { readStackSettings, readStackSecrets } from "./components/stack-config";
 const settings = readStackSettings();
 const stack = new ObservabilityStack("observability", { settings, secrets: readStackSecrets(settings) });
 
-export const namespace = stack.namespace;
-export const agentsNamespace = stack.agentsNamespace;
-export const urls = stack.urls;
-export const portForward = {
-  grafana: `kubectl -n ${settings.namespace} port-forward svc/grafana 3000:3000`,
-  prometheus: `kubectl -n ${settings.namespace} port-forward svc/prometheus 9090:9090`,
-  alertmanager: `kubectl -n ${settings.namespace} port-forward svc/alertmanager 9093:9093`,
-  // Dev's inbox: every alert email, at http://localhost:8025.
-  ...(stack.mailCatcherPortForward ? { mailpit: stack.mailCatcherPortForward } : {}),
+// The stack outputs, as one object so that they keep this order wherever they are listed (`npm run
+// render`'s outputs.json): a transpiler may order named exports as it likes (swc sorts them).
+export = {
+  namespace: stack.namespace,
+  agentsNamespace: stack.agentsNamespace,
+  urls: stack.urls,
+  portForward: {
+    grafana: `kubectl -n ${settings.namespace} port-forward svc/grafana 3000:3000`,
+    prometheus: `kubectl -n ${settings.namespace} port-forward svc/prometheus 9090:9090`,
+    alertmanager: `kubectl -n ${settings.namespace} port-forward svc/alertmanager 9093:9093`,
+    // Dev's inbox: every alert email, at http://localhost:8025.
+    ...(stack.mailCatcherPortForward ? { mailpit: stack.mailCatcherPortForward } : {}),
+  },
+  grafanaAdminUser: settings.grafana.adminUser,
+  grafanaAdminPassword: stack.grafanaAdminPassword ? pulumi.secret(stack.grafanaAdminPassword) : undefined,
 };
-export const grafanaAdminUser = settings.grafana.adminUser;
-export const grafanaAdminPassword = stack.grafanaAdminPassword ? pulumi.secret(stack.grafanaAdminPassword) : undefined;

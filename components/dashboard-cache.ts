@@ -15,7 +15,7 @@ import type { DashboardInputs, DatasourceName, ProvisionedDashboard } from "../c
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 const CONFIGS = path.join(PROJECT_ROOT, "configs");
-/** Next to the TypeScript hook's cache: git ignores node_modules/, `npm ci` empties it. */
+/** A cache that git ignores (node_modules/) and `npm ci` empties. */
 const CACHE_DIR = process.env.OBSERVABILITY_BUILD_CACHE_DIR || path.join(PROJECT_ROOT, "node_modules", ".cache", "observability-builds");
 
 type Inputs = DashboardInputs & { datasources: DatasourceName[] };

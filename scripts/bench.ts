@@ -7,12 +7,14 @@
  *
  * 1. Start-up against the SDK: `render` of each stack and a bare load of the Pulumi SDK
  *    (`@pulumi/pulumi`, `@pulumi/kubernetes`, `@pulumi/random`), each in a fresh process, taken in
- *    turn round after round so that a busy machine slows all of them alike; wall time, peak RSS, and
- *    each round's render/SDK ratio (median, min, max). A first render per stack fills the caches.
+ *    turn round after round so that a busy machine slows all of them alike; wall time, peak RSS, CPU
+ *    time, and each round's render/SDK ratio (median, min, max). A first render per stack fills the caches.
  * 2. Growth: the same with N extra alert rules, dashboards or scrape jobs (one at a time).
  * 3. Resources: per stack, CPU and memory requests and limits and PVC sizes, from the manifests.
- * 4. TypeScript start-up: the cached hook (what `pulumi up` and `render` use), with its caches filled
- *    and empty, against ts-node type-checked, ts-node transpile-only and precompiled by tsc.
+ * 4. TypeScript start-up: @swc-node/register (what `pulumi up` and `render` use) with its transform
+ *    cache filled and empty, the bare SDK load, precompiled JavaScript (tsc), and the other maintained
+ *    loaders when they are installed (`npm install --no-save tsx esbuild-register sucrase`), each
+ *    render compared with `npm run render`'s, byte for byte.
  * 5. Where start-up goes: each of our modules' and each package's load time (a require-time profile).
  *
  * Every run is a child process: Pulumi's runtime is global state, so a process runs the program
@@ -25,8 +27,11 @@
  * new uids, built and validated like the others, spread over folders so each ConfigMap stays under
  * 1 MiB) and `buildPrometheusConfig` (N static scrape jobs). Growth runs start with an empty
  * dashboard cache (components/dashboard-cache.ts), so every run builds and checks its dashboards.
- * Wall times include `node` start-up and loading the TypeScript (scripts/typescript-require-hook.js,
- * its cache warmed by a first run).
+ * They run the project precompiled by tsc (bin/.bench, removed afterwards): swc's CommonJS exports
+ * are read-only getters, which no wrapper can replace, while tsc's are plain properties. Growth is
+ * the program's work, not loading it, so the comparison within the table holds.
+ * Other wall times include `node` start-up and loading the TypeScript (@swc-node/register, its
+ * transform cache warmed by a first run).
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -84,28 +89,31 @@ const PROBE = path.join(WORK, "probe.js");
 const GROWTH_HOOK = path.join(WORK, "growth-hook.js");
 const SHARES_PROFILE = path.join(WORK, "shares-profile.js");
 /** What `npm run render` and scripts/pulumi-main.js load the TypeScript with. */
-const TYPESCRIPT_HOOK = path.join(PROJECT_ROOT, "scripts", "typescript-require-hook.js");
+const LOADER = "@swc-node/register";
+/** Where tsc emits the project for the growth runs and the precompiled row, next to node_modules (bin/ is git-ignored). */
+const COMPILED = path.join(PROJECT_ROOT, "bin", ".bench");
 /** The baseline: the three SDK packages the program uses, loaded and nothing else. */
 const SDK_LOAD = `require("@pulumi/pulumi"); require("@pulumi/kubernetes"); require("@pulumi/random");`;
 
-/** Preload: on exit, the child writes its own peak RSS (KiB) and what the growth hook applied. */
+/** Preload: on exit, the child writes its own peak RSS (KiB), its CPU time and what the growth hook applied. */
 const PROBE_SOURCE = `
 const fs = require("fs");
 process.on("exit", () => {
   if (!process.env.BENCH_PROBE_OUT) return;
   fs.writeFileSync(process.env.BENCH_PROBE_OUT, JSON.stringify({
     maxRssKb: process.resourceUsage().maxRSS,
+    cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
     hooks: globalThis.__benchHooks || [],
-    transpileOnly: process.env.BENCH_TRANSPILE_ONLY,
   }));
 });
 `;
 
 /**
- * Preload, after the TypeScript hook: how long each module takes to load, counted from the moment
- * something requires it until it returns, so a module's time includes what it imports and what its
- * top-level code runs (index.ts: the whole program). Packages are counted where our code first
- * enters them, including the packages they load in turn.
+ * Preload, after the TypeScript loader: how long each module takes to load, counted from the moment
+ * something first requires it until it returns, so a module's time includes what it imports and what
+ * its top-level code runs (index.ts: the whole program). Packages are counted where our code first
+ * enters them, including the packages they load in turn. It wraps Node's loader function to time
+ * calls and reads nothing else of Node's: a later require of a file already timed is passed through.
  */
 const SHARES_PROFILE_SOURCE = `
 const Module = require("module");
@@ -114,13 +122,15 @@ const path = require("path");
 const root = process.env.BENCH_ROOT;
 const load = Module._load;
 const stack = [];
+const timed = new Set();
 const ours = {};
 const packages = {};
 const packageOf = (file) => { const m = /node_modules[\\\\/]((?:@[^\\\\/]+[\\\\/])?[^\\\\/]+)/.exec(file); return m ? m[1].split(path.sep).join("/") : null; };
 Module._load = function (request, parent, isMain) {
   let file;
   try { file = Module._resolveFilename(request, parent, isMain); } catch { return load.apply(this, arguments); }
-  if (Module._cache[file] || !path.isAbsolute(file)) return load.apply(this, arguments);
+  if (timed.has(file) || !path.isAbsolute(file)) return load.apply(this, arguments);
+  timed.add(file);
   const pkg = packageOf(file);
   const fromOurCode = stack.length === 0 || stack[stack.length - 1].pkg === null;
   const entry = { pkg, nested: 0n, start: process.hrtime.bigint() };
@@ -136,7 +146,7 @@ Module._load = function (request, parent, isMain) {
 process.on("exit", () => { if (process.env.BENCH_SHARES_OUT) fs.writeFileSync(process.env.BENCH_SHARES_OUT, JSON.stringify({ ours, packages })); });
 `;
 
-/** Preload, after the TypeScript hook: wraps the builders named in the header comment. */
+/** Preload, on the precompiled project (BENCH_ROOT): wraps the builders named in the header comment. */
 const GROWTH_HOOK_SOURCE = `
 const path = require("path");
 const root = process.env.BENCH_ROOT;
@@ -184,28 +194,33 @@ if (jobs > 0) patch("configs/prometheus", "buildPrometheusConfig", (original) =>
 });
 `;
 
-/** Runs the program for a stack the way Pulumi's language host registers ts-node (cmd/run/run.js). */
-const TS_NODE_HARNESS = `
-const stack = process.env.BENCH_STACK, out = process.env.BENCH_OUT;
-const service = require("ts-node").register({
-  project: "tsconfig.json",
-  // Pulumi passes PULUMI_NODEJS_TRANSPILE_ONLY or tsconfig's noCheck here, else undefined: ts-node then
-  // falls back to the "ts-node" section of tsconfig.json, then to type-checking.
-  transpileOnly: { check: false, transpile: true }[process.env.BENCH_TS_MODE],
-  logError: true,
-});
-process.env.BENCH_TRANSPILE_ONLY = String(Boolean(service.options.transpileOnly));
-const { readStackFile, runProgram } = require("./scripts/offline.ts");
-const { renderRun, writeRender } = require("./scripts/render.ts");
-runProgram(stack, readStackFile(stack)).then((run) => writeRender(out, run, renderRun(run))).catch((err) => { console.error(err); process.exit(1); });
-`;
+/**
+ * Preloads for the other maintained loaders the start-up comparison measures when installed. Each
+ * gets what it needs to run scripts/render.ts: esbuild-register `import()` turned into `require` (as
+ * tsc and swc do), Sucrase the same options tsc's output has and Node's own source-map support.
+ */
+const OTHER_LOADERS: { name: string; args: (preload: string) => string[]; source?: string }[] = [
+  { name: "tsx", args: () => ["--import", "tsx"] },
+  {
+    name: "esbuild-register",
+    args: (preload) => ["-r", preload],
+    source: `require(require.resolve("esbuild-register/dist/node", { paths: [process.env.BENCH_ROOT] })).register({ supported: { "dynamic-import": false } });`,
+  },
+  {
+    name: "sucrase",
+    args: (preload) => ["-r", preload],
+    source: `require(require.resolve("sucrase/dist/register", { paths: [process.env.BENCH_ROOT] })).addHook(".ts", { transforms: ["imports", "typescript"], disableESTransforms: true });
+process.setSourceMapsEnabled(true);`,
+  },
+];
 
 interface Sample {
   ok: boolean;
   wallMs: number;
   maxRssKb: number;
+  /** User and system CPU of the child process itself (its threads included, processes it starts not). */
+  cpuMs: number;
   hooks: string[];
-  transpileOnly?: string;
   error: string;
   /** What the shares profile recorded, when it was loaded. */
   shares?: { ours: Record<string, { total: number; own: number }>; packages: Record<string, number> };
@@ -217,43 +232,79 @@ function runChild(args: string[], env: Record<string, string> = {}): Sample {
   const started = process.hrtime.bigint();
   const child = spawnSync(process.execPath, args, {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env, BENCH_PROBE_OUT: probeOut, BENCH_SHARES_OUT: sharesOut, BENCH_ROOT: PROJECT_ROOT },
+    env: { ...process.env, BENCH_ROOT: PROJECT_ROOT, ...env, BENCH_PROBE_OUT: probeOut, BENCH_SHARES_OUT: sharesOut },
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
   });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const probe = fs.existsSync(probeOut) ? JSON.parse(fs.readFileSync(probeOut, "utf8")) : { maxRssKb: NaN, hooks: [] };
+  const probe = fs.existsSync(probeOut) ? JSON.parse(fs.readFileSync(probeOut, "utf8")) : { maxRssKb: NaN, cpuMs: NaN, hooks: [] };
   const error = child.status === 0 ? "" : (child.stderr || child.error?.message || `exit ${child.status}`).trim().split("\n").slice(-6).join("\n");
   const shares = fs.existsSync(sharesOut) ? JSON.parse(fs.readFileSync(sharesOut, "utf8")) : undefined;
-  return { ok: child.status === 0, wallMs, maxRssKb: probe.maxRssKb, hooks: probe.hooks, transpileOnly: probe.transpileOnly, error, shares };
+  return { ok: child.status === 0, wallMs, maxRssKb: probe.maxRssKb, cpuMs: probe.cpuMs, hooks: probe.hooks, error, shares };
 }
 
-/** `npm run render` in a fresh process, with the probe and, when asked, the growth hook or the shares profile. */
-function renderStack(
-  stack: string,
-  out: string,
-  growth?: { rules?: number; dashboards?: number; jobs?: number },
-  extra: { shares?: boolean; env?: Record<string, string> } = {},
-): Sample {
-  const preloads = ["-r", TYPESCRIPT_HOOK, "-r", PROBE, ...(growth ? ["-r", GROWTH_HOOK] : []), ...(extra.shares ? ["-r", SHARES_PROFILE] : [])];
-  return runChild([...preloads, "scripts/render.ts", "--stack", stack, "--out", out], {
-    BENCH_RULES: String(growth?.rules ?? 0),
-    BENCH_DASHBOARDS: String(growth?.dashboards ?? 0),
-    BENCH_JOBS: String(growth?.jobs ?? 0),
-    // A growth run builds its dashboards (components/dashboard-cache.ts would serve the stack's own).
-    ...(growth ? { OBSERVABILITY_BUILD_CACHE_DIR: fs.mkdtempSync(path.join(WORK, "builds-")) } : {}),
-    ...extra.env,
+/** `npm run render` in a fresh process, with the probe and, when asked, the shares profile. */
+function renderStack(stack: string, out: string, extra: { shares?: boolean; env?: Record<string, string> } = {}): Sample {
+  const preloads = ["-r", LOADER, "-r", PROBE, ...(extra.shares ? ["-r", SHARES_PROFILE] : [])];
+  return runChild([...preloads, "scripts/render.ts", "--stack", stack, "--out", out], extra.env);
+}
+
+/** The precompiled project's render with N extra items through the growth hook, its dashboards built, not cached. */
+function renderGrowth(root: string, stack: string, out: string, growth: { rules?: number; dashboards?: number; jobs?: number }): Sample {
+  return runChild(["-r", PROBE, "-r", GROWTH_HOOK, path.join(root, "scripts", "render.js"), "--stack", stack, "--out", out], {
+    BENCH_ROOT: root,
+    BENCH_RULES: String(growth.rules ?? 0),
+    BENCH_DASHBOARDS: String(growth.dashboards ?? 0),
+    BENCH_JOBS: String(growth.jobs ?? 0),
+    OBSERVABILITY_BUILD_CACHE_DIR: fs.mkdtempSync(path.join(WORK, "builds-")),
   });
+}
+
+/**
+ * The project compiled by tsc into COMPILED, once per bench run, with the stack files and the
+ * lockfile the dashboard cache keys on, as in the project root.
+ */
+let compiledProject: { root: string; tscMs: number; typeErrors: boolean } | { error: string } | undefined;
+function compileProject(): { root: string; tscMs: number; typeErrors: boolean } | { error: string } {
+  if (compiledProject) return compiledProject;
+  fs.rmSync(COMPILED, { recursive: true, force: true });
+  progress("  compiling the project with tsc\r");
+  const started = process.hrtime.bigint();
+  const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.json", "--outDir", COMPILED, "--noEmit", "false", "--sourceMap", "false"], {
+    cwd: PROJECT_ROOT,
+    encoding: "utf8",
+  });
+  const tscMs = Number(process.hrtime.bigint() - started) / 1e6;
+  if (!fs.existsSync(path.join(COMPILED, "scripts", "render.js"))) {
+    compiledProject = { error: `tsc emitted nothing: ${(tsc.stdout + tsc.stderr).trim().split("\n")[0] ?? ""}` };
+  } else {
+    for (const file of fs.readdirSync(PROJECT_ROOT).filter((f) => /^Pulumi\..+\.yaml$|^package-lock\.json$/.test(f))) fs.copyFileSync(path.join(PROJECT_ROOT, file), path.join(COMPILED, file));
+    compiledProject = { root: COMPILED, tscMs, typeErrors: tsc.status !== 0 };
+  }
+  return compiledProject;
 }
 
 /** The baseline: a fresh process that loads the SDK packages and exits. */
 const sdkLoad = (): Sample => runChild(["-r", PROBE, "-e", SDK_LOAD]);
 
-/** Caches nobody has filled (transpiled TypeScript, built dashboards): the first run after `npm ci`. */
+/** Caches nobody has filled (swc's transforms, built dashboards): the first run after a clone. */
 const emptyCache = () => ({
-  OBSERVABILITY_TS_CACHE_DIR: fs.mkdtempSync(path.join(WORK, "empty-cache-")),
+  SWC_NODE_CACHE_DIR: fs.mkdtempSync(path.join(WORK, "empty-cache-")),
   OBSERVABILITY_BUILD_CACHE_DIR: fs.mkdtempSync(path.join(WORK, "empty-builds-")),
 });
+
+/** Whether two render folders hold the same files, byte for byte; else which files differ. */
+function compareRenders(a: string, b: string): string {
+  const files = (dir: string): string[] =>
+    fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)).map((f) => `${e.name}/${f}`) : [e.name])) : [];
+  const all = [...new Set([...files(a), ...files(b)])].sort();
+  const differ = all.filter((f) => {
+    const [x, y] = [path.join(a, f), path.join(b, f)];
+    return !fs.existsSync(x) || !fs.existsSync(y) || !fs.readFileSync(x).equals(fs.readFileSync(y));
+  });
+  if (all.length === 0) return "no render";
+  return differ.length === 0 ? "identical" : `differs: ${differ.join(", ")}`;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Statistics and formatting
@@ -295,6 +346,14 @@ function summary(samples: Sample[]): [string, string] {
   const ok = samples.filter((s) => s.ok);
   if (ok.length < samples.length || ok.length === 0) return ["failed", "failed"];
   return [triple(stats(ok.map((s) => s.wallMs)), seconds), triple(stats(ok.map((s) => s.maxRssKb)), mib)];
+}
+
+/** Median CPU time (min – max), and its median ratio to the SDK load's of the same round. */
+function cpuSummary(samples: Sample[], baseline: Sample[]): [string, string] {
+  const ok = samples.filter((s) => s.ok && Number.isFinite(s.cpuMs));
+  if (ok.length === 0) return ["n/a", "n/a"];
+  const ratios = samples.flatMap((s, i) => (s.ok && baseline[i]?.ok ? [s.cpuMs / baseline[i].cpuMs] : []));
+  return [triple(stats(ok.map((s) => s.cpuMs)), seconds), ratios.length > 0 ? triple(stats(ratios), (r) => r.toFixed(2)) : "n/a"];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -451,82 +510,96 @@ function resourcesTables(stack: string, manifests: Record<string, any>[]): strin
 
 function startupTable(options: Options): string {
   const stack = options.stacks[0];
-  const out = path.join(WORK, "startup");
+  /** What `npm run render` writes, to compare every other way's render with. */
+  const reference = path.join(WORK, "startup-reference");
   interface Contender {
     label: string;
-    typeChecks: string;
     run: () => Sample;
+    /** Where its render goes; none for the SDK load. */
+    out?: string;
     /** Run once before the rounds, unmeasured: what fills a cache. */
     warm?: boolean;
   }
-  const tsNode = (mode: string) => () => runChild(["-r", PROBE, "-e", TS_NODE_HARNESS], { BENCH_TS_MODE: mode, BENCH_STACK: stack, BENCH_OUT: out });
+  const sdk: Contender = { label: "SDK load only (`@pulumi/pulumi`, `@pulumi/kubernetes`, `@pulumi/random`)", run: sdkLoad };
+  const emptyOut = path.join(WORK, "startup-empty");
   const contenders: Contender[] = [
-    { label: "cached hook, caches filled: what `pulumi up` and `npm run render` do from their second run on", typeChecks: "no", run: () => renderStack(stack, out), warm: true },
-    { label: "cached hook, caches empty: the first run after `npm ci`", typeChecks: "no", run: () => renderStack(stack, out, undefined, { env: emptyCache() }) },
-    // `-r typescript` loads the compiler up front, as the SDK does when nothing defers it.
-    {
-      label: "cached hook, caches filled, but the TypeScript compiler loaded as the bare SDK loads it",
-      typeChecks: "no",
-      run: () => runChild(["-r", "typescript", "-r", TYPESCRIPT_HOOK, "-r", PROBE, "scripts/render.ts", "--stack", stack, "--out", out]),
-    },
-    // What Pulumi did with `runtime.options.typescript: true`.
-    { label: "ts-node, type-checked (what `PULUMI_NODEJS_TRANSPILE_ONLY=false` forced)", typeChecks: "yes", run: tsNode("check") },
-    { label: "ts-node, transpile-only (what `PULUMI_NODEJS_TRANSPILE_ONLY=true` forced)", typeChecks: "no", run: tsNode("transpile") },
-    { label: "ts-node as Pulumi registered it with `typescript: true` and this tsconfig.json (before)", typeChecks: "no", run: tsNode("pulumi") },
+    sdk,
+    { label: `${LOADER}, its transform cache filled: what \`pulumi up\` and \`npm run render\` do from their second run on`, run: () => renderStack(stack, reference), out: reference, warm: true },
+    { label: `${LOADER}, caches empty: the first run after a clone`, run: () => renderStack(stack, emptyOut, { env: emptyCache() }), out: emptyOut },
   ];
-
-  // Precompiled: tsc emits the project into bin/.bench (git-ignored), next to node_modules.
-  const compiled = path.join(PROJECT_ROOT, "bin", ".bench");
-  fs.rmSync(compiled, { recursive: true, force: true });
-  const started = process.hrtime.bigint();
-  const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.json", "--outDir", compiled, "--noEmit", "false", "--sourceMap", "false"], {
-    cwd: PROJECT_ROOT,
-    encoding: "utf8",
-  });
-  const tscMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const renderJs = path.join(compiled, "scripts", "render.js");
-  const rows: string[][] = [];
-  let notCompiled: string[] | undefined;
-  if (fs.existsSync(renderJs)) {
-    // The stack files, and the lockfile the dashboard cache keys on, as in the project root.
-    for (const file of fs.readdirSync(PROJECT_ROOT).filter((f) => /^Pulumi\..+\.yaml$|^package-lock\.json$/.test(f))) fs.copyFileSync(path.join(PROJECT_ROOT, file), path.join(compiled, file));
-    const typeErrors = tsc.status === 0 ? "" : " (tsc reported type errors; JavaScript emitted anyway)";
+  const missing: string[] = [];
+  for (const loader of OTHER_LOADERS) {
+    const version = packageVersion(loader.name);
+    if (!version) {
+      missing.push(loader.name);
+      continue;
+    }
+    const preload = path.join(WORK, `preload-${loader.name}.js`);
+    if (loader.source) fs.writeFileSync(preload, loader.source);
+    const out = path.join(WORK, `startup-${loader.name}`);
     contenders.push({
-      label: `precompiled JavaScript (tsc → node; the compile itself took ${seconds(tscMs)}${typeErrors})`,
-      typeChecks: "no",
-      run: () => runChild(["-r", PROBE, renderJs, "--stack", stack, "--out", out]),
+      label: `${loader.name} ${version}`,
+      run: () => runChild([...loader.args(preload), "-r", PROBE, "scripts/render.ts", "--stack", stack, "--out", out]),
+      out,
       warm: true,
     });
-  } else {
-    notCompiled = ["precompiled JavaScript", "no", "tsc emitted nothing", (tsc.stdout + tsc.stderr).trim().split("\n")[0] ?? ""];
+  }
+  const compiled = compileProject();
+  if ("root" in compiled) {
+    const out = path.join(WORK, "startup-compiled");
+    contenders.push({
+      label: `precompiled JavaScript, no source maps (tsc → node; the compile itself took ${seconds(compiled.tscMs)}${compiled.typeErrors ? ", with type errors" : ""})`,
+      run: () => runChild(["-r", PROBE, path.join(compiled.root, "scripts", "render.js"), "--stack", stack, "--out", out]),
+      out,
+      warm: true,
+    });
   }
 
   for (const contender of contenders.filter((c) => c.warm)) contender.run();
   const samples = new Map<Contender, Sample[]>(contenders.map((c) => [c, []]));
+  const ratios = new Map<Contender, number[]>(contenders.map((c) => [c, []]));
   for (let round = 0; round < options.startupRuns; round++) {
     progress(`  start-up comparison round ${round + 1}/${options.startupRuns}\r`);
+    const taken = new Map<Contender, Sample>();
     for (let i = 0; i < contenders.length; i++) {
       const contender = contenders[(i + round) % contenders.length];
       const sample = contender.run();
+      taken.set(contender, sample);
       samples.get(contender)!.push(sample);
       if (!sample.ok) process.stderr.write(`\n  ${contender.label} failed:\n${sample.error}\n`);
     }
+    const baseline = taken.get(sdk)!;
+    for (const [contender, sample] of taken) if (sample.ok && baseline.ok) ratios.get(contender)!.push(sample.wallMs / baseline.wallMs);
   }
   progress(" ".repeat(60) + "\r");
-  fs.rmSync(compiled, { recursive: true, force: true });
-  for (const contender of contenders) {
-    const taken = samples.get(contender)!;
-    // For ts-node, what it really did: the harness reports whether ts-node type-checked.
-    const transpileOnly = taken.find((s) => s.ok)?.transpileOnly;
-    const typeChecks = transpileOnly === undefined ? contender.typeChecks : transpileOnly === "true" ? "no" : "yes";
-    rows.push([contender.label, typeChecks, ...summary(taken)]);
-  }
-  if (notCompiled) rows.push(notCompiled);
+  const rows = contenders.map((contender) => {
+    const ratio = ratios.get(contender)!;
+    return [
+      contender.label,
+      contender.out === undefined ? "—" : contender.out === reference ? "(the reference)" : compareRenders(reference, contender.out),
+      ...summary(samples.get(contender)!),
+      contender === sdk ? "1" : ratio.length > 0 ? `**${triple(stats(ratio), (r) => r.toFixed(2))}**` : "failed",
+      ...cpuSummary(samples.get(contender)!, samples.get(sdk)!),
+    ];
+  });
+  if ("error" in compiled) rows.push(["precompiled JavaScript", compiled.error, "—", "—", "—", "—", "—"]);
+  const note = missing.length > 0 ? `\n\nNot installed, so not measured: ${missing.join(", ")} (\`npm install --no-save ${missing.join(" ")}\` to compare).` : "";
   return [
-    `### TypeScript start-up (${stack} stack, ${options.startupRuns} rounds, the ways of loading taken in turn; median (min – max))`,
+    `### TypeScript start-up (${stack} stack, ${options.startupRuns} rounds, the ways of loading and the SDK load taken in turn; median (min – max))`,
     "",
-    table(["How the program is loaded", "Type-checks", "Wall time", "Peak RSS"], rows),
-  ].join("\n");
+    table(["How the program is loaded", "Render, against `npm run render`'s", "Wall time", "Peak RSS", "Wall time / SDK load, same round", "CPU time", "CPU time / SDK load's"], rows),
+    "",
+    "CPU time is the process's own (its threads included): tsx and esbuild-register run esbuild in a separate process, which it leaves out.",
+  ].join("\n") + note;
+}
+
+/** The installed version of a package in the project's node_modules, if any. */
+function packageVersion(name: string): string | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "node_modules", name, "package.json"), "utf8")).version;
+  } catch {
+    return undefined;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -536,7 +609,7 @@ function startupTable(options: Options): string {
 function sharesTable(options: Options): string {
   const stack = options.stacks[0];
   const out = path.join(WORK, "shares");
-  const samples = repeat(options.shareRuns, "shares", () => renderStack(stack, out, undefined, { shares: true })).filter((s) => s.ok && s.shares);
+  const samples = repeat(options.shareRuns, "shares", () => renderStack(stack, out, { shares: true })).filter((s) => s.ok && s.shares);
   if (samples.length === 0) return "### Where start-up goes\n\nfailed";
   const wall = stats(samples.map((s) => s.wallMs)).median;
   const median = (values: number[]) => stats(values).median;
@@ -574,7 +647,7 @@ function machine(): string {
     `- Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
     `- OS: ${os.type()} ${os.release()} ${os.arch()}`,
     `- Load average when the run started: ${os.loadavg().map((l) => l.toFixed(2)).join(", ")} (1, 5, 15 min): other processes on the machine add noise; compare medians`,
-    `- Node.js ${process.version}, TypeScript ${require("typescript").version}, ts-node ${require("ts-node").VERSION}, @pulumi/pulumi ${require("@pulumi/pulumi/package.json").version}, @pulumi/kubernetes ${require("@pulumi/kubernetes/package.json").version}`,
+    `- Node.js ${process.version}, TypeScript ${require("typescript").version}, ${LOADER} ${packageVersion(LOADER)}, @swc/core ${packageVersion("@swc/core")}, @pulumi/pulumi ${require("@pulumi/pulumi/package.json").version}, @pulumi/kubernetes ${require("@pulumi/kubernetes/package.json").version}`,
   ].join("\n");
 }
 
@@ -617,7 +690,7 @@ function main(): void {
     }
   }
   progress(" ".repeat(60) + "\r");
-  const rows: string[][] = [["SDK load only (`@pulumi/pulumi`, `@pulumi/kubernetes`, `@pulumi/random`)", "—", "—", ...summary(sdkSamples), "1"]];
+  const rows: string[][] = [["SDK load only (`@pulumi/pulumi`, `@pulumi/kubernetes`, `@pulumi/random`)", "—", "—", ...summary(sdkSamples), "1", cpuSummary(sdkSamples, sdkSamples)[0], "1"]];
   for (const stack of options.stacks) {
     const samples = renderSamples.get(stack)!;
     if (samples.every((s) => s.ok)) renders.set(stack, readRender(renderOut(stack)));
@@ -629,13 +702,14 @@ function main(): void {
       contents ? `${(contents.manifestBytes / 1024).toFixed(0)} KiB` : "?",
       ...summary(samples),
       ratio.length > 0 ? `**${triple(stats(ratio), (r) => r.toFixed(2))}**` : "failed",
+      ...cpuSummary(samples, sdkSamples),
     ]);
   }
   print(
     [
       `### Start-up against the SDK (${options.runs} rounds, each process fresh, taken in turn; median (min – max))`,
       "",
-      table(["Process", "Kubernetes objects", "manifests.yaml", "Wall time", "Peak RSS", "Wall time / SDK load, same round"], rows),
+      table(["Process", "Kubernetes objects", "manifests.yaml", "Wall time", "Peak RSS", "Wall time / SDK load, same round", "CPU time", "CPU time / SDK load's"], rows),
     ].join("\n"),
   );
   for (const stack of options.stacks) {
@@ -655,9 +729,10 @@ function main(): void {
       ["dashboards", "dashboards"],
       ["jobs", "scrape jobs"],
     ];
+    const compiled = compileProject();
     const measure = (label: string, n: number, growth: { rules?: number; dashboards?: number; jobs?: number }) => {
       const out = path.join(WORK, `growth-${label}-${n}`);
-      const samples = repeat(options.growthRuns, `${label} +${n}`, () => renderStack(stack, out, growth));
+      const samples = "root" in compiled ? repeat(options.growthRuns, `${label} +${n}`, () => renderGrowth(compiled.root, stack, out, growth)) : [];
       const ok = samples.every((s) => s.ok);
       const contents = ok ? readRender(out) : undefined;
       const hooksMissing = n > 0 && ok && samples[0].hooks.length === 0 ? " (hook not applied)" : "";
@@ -674,7 +749,7 @@ function main(): void {
     for (const [key, label] of dimensions) for (const n of options.sizes) measure(label, n, { [key]: n });
     print(
       [
-        `### Growth (${stack} stack, ${options.growthRuns} runs each; median (min – max))`,
+        `### Growth (${stack} stack, precompiled by tsc, ${options.growthRuns} runs each; median (min – max))${"error" in compiled ? `: ${compiled.error}` : ""}`,
         "",
         table(["Added", "Rules / dashboards / scrape jobs rendered", "Kubernetes objects", "manifests.yaml", "Wall time", "Peak RSS"], growthRows),
       ].join("\n"),
@@ -692,16 +767,16 @@ function main(): void {
   if (options.shares) print(sharesTable(options));
 
   print(`Load average when the run ended: ${os.loadavg().map((l) => l.toFixed(2)).join(", ")} (1, 5, 15 min).`);
-
-  fs.rmSync(WORK, { recursive: true, force: true });
 }
 
 if (require.main === module) {
   try {
     main();
   } catch (err) {
-    fs.rmSync(WORK, { recursive: true, force: true });
     console.error(`bench failed: ${(err as Error).stack ?? err}`);
-    process.exit(1);
+    process.exitCode = 1;
+  } finally {
+    fs.rmSync(WORK, { recursive: true, force: true });
+    fs.rmSync(COMPILED, { recursive: true, force: true });
   }
 }

@@ -142,7 +142,8 @@ export async function runProgram(stack: string, stackConfig: StackConfig): Promi
     false,
   );
 
-  const program = await import(path.join(PROJECT_ROOT, "index"));
+  // As Pulumi's runner loads a CommonJS program: its module.exports are the stack outputs.
+  const program = require(path.join(PROJECT_ROOT, "index")) as Record<string, unknown>;
   const outputs: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(program)) {
     outputs[name] = await settle(pulumi, value);

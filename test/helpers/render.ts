@@ -36,7 +36,7 @@ export function render(options: RenderOptions): Promise<RenderResult> {
 
 export async function runRenderCommand(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["-r", "./scripts/typescript-require-hook.js", "scripts/render.ts", ...args], {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["-r", "@swc-node/register", "scripts/render.ts", ...args], {
       cwd: PROJECT_ROOT,
       maxBuffer: 64 * 1024 * 1024,
     });

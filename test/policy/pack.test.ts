@@ -22,7 +22,7 @@ let pack: ChildProcess;
 let client: any;
 
 beforeAll(async () => {
-  pack = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "index.ts"], { cwd: path.join(PROJECT_ROOT, "policy"), stdio: ["ignore", "pipe", "pipe"] });
+  pack = spawn(process.execPath, ["-r", "@swc-node/register", "index.ts"], { cwd: path.join(PROJECT_ROOT, "policy"), stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   pack.stderr!.on("data", (chunk) => (stderr += chunk));
   const port = await new Promise<string>((resolve, reject) => {
