@@ -162,7 +162,8 @@ export function buildGrafanaIni(settings: Pick<StackSettings, "grafana">): Grafa
       admin_user: grafana.adminUser,
       admin_password: `$__file{${GRAFANA_SECRETS_DIR}/${ADMIN_PASSWORD_FILE}}`,
       disable_gravatar: true,
-      cookie_secure: rootUrl.startsWith("https://"),
+      // Any case: Go reads HTTPS:// as https.
+      cookie_secure: /^https:/i.test(rootUrl),
     },
     "auth.anonymous": { enabled: false },
     users: { allow_sign_up: false },

@@ -40,10 +40,15 @@ export function kubernetesAlertNamespaces(settings: KubernetesSettings): string[
   return [...new Set([...settings.app.namespaces, settings.namespace, settings.agentsNamespace])];
 }
 
+/** An RE2 regex matching exactly these strings once anchored (as PromQL and relabelling anchor it). */
+export function re2Alternation(values: string[]): string {
+  return values.map((v) => v.replace(RE2_SPECIAL, "\\$&")).join("|");
+}
+
 /** `namespace=~"a|b"` for those namespaces (escaped for RE2), or nothing for every namespace. */
 export function namespaceMatcher(namespaces: string[], label = "namespace"): string {
   if (namespaces.length === 0) return "";
-  return `${label}=~${quote(namespaces.map((n) => n.replace(RE2_SPECIAL, "\\$&")).join("|"))}`;
+  return `${label}=~${quote(re2Alternation(namespaces))}`;
 }
 
 /**

@@ -39,8 +39,9 @@ export const alertsSchema = z
     runbooksUrl: grammar(
       (value) =>
         /^https?:/i.test(value)
-          ? urlProblem(value, ["https", "http"], "https://git.example.com/observability/blob/main/docs/runbooks.md") ??
-            (value.includes("#") ? "must be a URL without #fragment (each rule adds its section's anchor)" : undefined)
+          ? value.includes("#")
+            ? "must be a URL without #fragment (each rule adds its section's anchor)"
+            : urlProblem(value, ["https", "http"], "https://git.example.com/observability/blob/main/docs/runbooks.md", { query: true })
           : /^[\w./-]+$/.test(value)
             ? undefined
             : "must be an http(s) URL without #fragment, like https://git.example.com/observability/blob/main/docs/runbooks.md, or a relative path like docs/runbooks.md",

@@ -2,7 +2,8 @@
 import { z } from "zod";
 import { BUILT_IN_JOB_NAMES } from "../scrape-jobs";
 import { settingKey } from "./problems";
-import { dnsLabel, duration, hostPort, labelValue } from "./value-schemas";
+import { metricsPathProblem } from "./grammars";
+import { dnsLabel, duration, grammar, hostPort, labelValue } from "./value-schemas";
 
 export const appSchema = z
   .object({
@@ -15,9 +16,7 @@ export const appSchema = z
       .default("fastapi")
       .describe("Job name of the app's scrape job; the alert rules select on it. Not the name of a built-in job (prometheus, node-exporter, kubelet, …)."),
     scrapeInterval: duration.default("10s"),
-    metricsPath: z
-      .string()
-      .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%\/-]*$/, "must be a URL path starting with / (no spaces, ? or #), like /metrics")
+    metricsPath: grammar(metricsPathProblem)
       .default("/metrics")
       .describe("Path of the app's metrics; pods override it with the prometheus.io/path annotation."),
     /** Namespaces to discover annotated pods in; empty means all. */

@@ -1,6 +1,6 @@
 /** `observability:grafana`: Grafana, its login, plugins, Ingress and the grafana.com dashboards it fetches. */
 import { z } from "zod";
-import { dns1123SubdomainProblem, iniValueProblem, urlProblem } from "./grammars";
+import { ingressHostProblem, iniValueProblem, urlProblem } from "./grammars";
 import { dnsSubdomain, grammar, positiveSize, resources, serviceToggle } from "./value-schemas";
 
 /** A dashboard from grafana.com by id and pinned revision, e.g. {id: 1860, revision: 41, folder: "Infrastructure"}. */
@@ -49,7 +49,7 @@ export const grafanaSchema = z
     /** An Ingress for Grafana; when set, Grafana's root URL follows its host. */
     ingress: z
       .object({
-        host: grammar((value) => (dns1123SubdomainProblem(value) ? "must be a host name like grafana.example.com (RFC 1123: lowercase labels of letters, digits and '-')" : undefined)),
+        host: grammar(ingressHostProblem),
         className: dnsSubdomain.optional(),
         /** Secret holding the TLS certificate for the host; unset serves plain HTTP. */
         tlsSecretName: dnsSubdomain.optional().describe("Secret holding the TLS certificate for the host; unset serves plain HTTP."),

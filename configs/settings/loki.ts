@@ -72,7 +72,7 @@ export const LOKI_PUSH_PATH = "/loki/api/v1/push";
 /** Send logs to an external Loki (e.g. Grafana Cloud) instead of the in-cluster one; password: `observability:externalLokiPassword`. */
 export const externalLokiSchema = z
   .object({
-    url: httpsUrl.refine((url) => url.endsWith(LOKI_PUSH_PATH) && url.length > `https://${LOKI_PUSH_PATH}`.length, {
+    url: httpsUrl().refine((url) => url.endsWith(LOKI_PUSH_PATH) && url.length > `https://${LOKI_PUSH_PATH}`.length, {
       message: `must be a Loki push URL ending in ${LOKI_PUSH_PATH}, like https://logs-prod-eu-west-0.grafana.net${LOKI_PUSH_PATH} (Grafana queries the same URL without that path)`,
     }),
     username: z.string().min(1, "must not be empty"),

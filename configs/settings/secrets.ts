@@ -19,6 +19,6 @@ export type SecretKey = (typeof SECRET_KEYS)[number];
 /** What a secret's program reads it as: a webhook is an https URL; anything else is a non-empty value. The message never holds the value. */
 export function secretValueProblem(key: SecretKey, value: string): string | undefined {
   if (value.trim() === "") return "must not be empty";
-  if (key.endsWith("WebhookUrl")) return urlProblem(value, ["https"], "https://hooks.example.com/services/… (the webhook carries its own credentials)");
+  if (key.endsWith("WebhookUrl")) return urlProblem(value, ["https"], "https://hooks.example.com/services/… (the webhook carries its own credentials)", { query: true });
   return undefined;
 }
