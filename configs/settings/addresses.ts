@@ -152,7 +152,7 @@ export function parseHttpUrl(value: string, options: { query?: boolean } = {}): 
 export function urlProblem(value: string, schemes: ("https" | "http")[], example: string, options: { query?: boolean } = {}): string | undefined {
   const rule =
     `must be a ${schemes.map((s) => `${s}://`).join(" or ")} URL like ${example}: a host name, IPv4 or [IPv6] address, ` +
-    `an optional port (1-65535) and path${options.query ? " and query" : ""}, in ASCII without spaces, #fragment or percent signs other than %XX escapes`;
+    `an optional port (1-65535) and path${options.query ? " and query" : ""}, in ASCII without spaces or control characters, #fragment or percent signs other than %XX escapes`;
   const parsed = parseHttpUrl(value, options);
   if (typeof parsed === "string") {
     if (parsed === "credentials") return `${rule}; without user:password@ (it would be stored in plain text): credentials are separate settings`;
@@ -187,5 +187,5 @@ export function mailboxAddress(value: string): string | undefined {
 export function mailboxProblem(value: string): string | undefined {
   return mailboxAddress(value) !== undefined
     ? undefined
-    : "must be one e-mail address as Alertmanager's Go mail parser reads it, like team@example.com, Alerts <alerts@example.com> or \"Acme, Inc.\" <alerts@example.com> (no { }, comments or lists)";
+    : "must be one email address as Alertmanager's Go mail parser reads it, like team@example.com, Alerts <alerts@example.com> or \"Acme, Inc.\" <alerts@example.com> (no { }, comments or lists)";
 }

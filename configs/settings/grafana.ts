@@ -33,7 +33,7 @@ export const grafanaSchema = z
       .regex(/^[A-Za-z0-9._@+-]{1,100}$/, "must be a login of letters, digits and . _ @ + - (at most 100; it is written to grafana.ini)")
       .default("admin")
       .describe("Grafana's admin login; the password is observability:grafanaAdminPassword or a generated one."),
-    rootUrl: grammar((value) => urlProblem(value, ["https", "http"], "https://grafana.example.com"), iniValueProblem)
+    rootUrl: grammar(iniValueProblem, (value) => urlProblem(value, ["https", "http"], "https://grafana.example.com"))
       .default("http://localhost:3000")
       .describe("The URL users reach Grafana at (links in alerts, cookies); an Ingress host replaces it."),
     plugins: z

@@ -144,6 +144,14 @@ func handle(req request) answer {
 			return failed(err)
 		}
 		return answer{"ok": true, "value": s}
+	case "prometheusExternalLabel":
+		// Prometheus 3 expands external label values (config.go): os.Expand, "$$" a literal '$'.
+		return answer{"ok": true, "value": os.Expand(v, func(name string) string {
+			if name == "$" {
+				return "$"
+			}
+			return req.Env[name]
+		})}
 	case "grafanaProvisioning":
 		s, err := grafanaInterpolate(v, req.Env)
 		if err != nil {

@@ -24,7 +24,8 @@ export type ConsumerOp =
   | "labelValue"
   | "metricsPath"
   | "lokiExpandEnv"
-  | "grafanaProvisioning";
+  | "grafanaProvisioning"
+  | "prometheusExternalLabel";
 
 export interface ConsumerRequest {
   op: ConsumerOp;
