@@ -83,6 +83,19 @@ export function dns1123SubdomainProblem(value: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A label key (IsQualifiedName): an optional prefix, a DNS subdomain of at most 253 characters, and
+ * `/`, then a name of at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit.
+ */
+export function labelKeyProblem(value: string): string | undefined {
+  const rule = "must be a Kubernetes label key like k8s-app or app.kubernetes.io/name: an optional DNS-name prefix (at most 253 characters) and '/', then a name of at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit";
+  const parts = value.split("/");
+  if (parts.length > 2) return rule;
+  const name = parts[parts.length - 1];
+  if (parts.length === 2 && (parts[0] === "" || dns1123SubdomainProblem(parts[0]))) return rule;
+  return name.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(name) ? undefined : rule;
+}
+
 export function labelValueProblem(value: string): string | undefined {
   if (value.length > 63 || !/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(value) || value === "") {
     return "must be a Kubernetes label value: letters, digits, '-', '_' and '.', starting and ending with a letter or digit, at most 63 characters";

@@ -183,6 +183,25 @@ function endpointSecretProblems(settings: StackSettings): string[] {
     .map(([, key, path]) => `${settingKey([key])}: is required because ${settingKey(path)} is set; set it with: pulumi config set --secret ${settingKey([key])} <value>`);
 }
 
+/**
+ * The stack creates its two namespaces and puts a default-deny policy into each: neither may be one
+ * another system owns (the ingress controller's, the cluster DNS's, one of the app's).
+ */
+function ownedNamespaceProblems(settings: StackSettings): string[] {
+  const np = settings.networkPolicies;
+  const owners: [string, string][] = [
+    [np.ingressNamespace, `the ingress controller's namespace (${settingKey(["networkPolicies", "ingressNamespace"])})`],
+    [np.dns.namespace, `the cluster DNS's namespace (${settingKey(["networkPolicies", "dns", "namespace"])})`],
+    ...settings.app.namespaces.map((ns): [string, string] => [ns, `a namespace of the app (${settingKey(["app", "namespaces"])})`]),
+  ];
+  return (["namespace", "agentsNamespace"] as const).flatMap((key) => {
+    const owner = owners.find(([ns]) => ns === settings[key]);
+    return owner
+      ? [`${settingKey([key])}: must not be ${owner[1]}: the stack creates its namespaces, owns them and denies all traffic there but its own; choose a namespace of its own, e.g. monitoring`]
+      : [];
+  });
+}
+
 function dependencyProblems(settings: StackSettings): string[] {
   const problems: string[] = [];
   if (settings.mailCatcher.enabled && settings.alertmanager.smtp.authUsername !== undefined) {
@@ -201,6 +220,7 @@ function dependencyProblems(settings: StackSettings): string[] {
     );
   }
   problems.push(...lokiReplicationProblems(settings.loki));
+  problems.push(...ownedNamespaceProblems(settings));
   if (settings.agentsNamespace === settings.namespace) {
     problems.push(`${settingKey(["agentsNamespace"])}: must differ from ${settingKey(["namespace"])}: the servers' namespace enforces the restricted Pod Security Standard, which the agents cannot meet`);
   }
