@@ -22,7 +22,12 @@ export const appSchema = z
     /** Namespaces to discover annotated pods in; empty means all. */
     namespaces: z.array(dnsLabel).default([]).describe("Namespaces to discover annotated pods in; empty means all."),
     /** Targets outside the cluster, scraped as the same job. */
-    staticTargets: z.array(hostPort).default([]).describe("Targets outside the cluster, scraped as the same job."),
+    staticTargets: z
+      .array(hostPort)
+      .default([])
+      .describe(
+        "Targets outside the app's pods, scraped as the same job. Prometheus' NetworkPolicy opens each on its port: an IP address as itself, a Service name (svc, svc.namespace, svc.namespace.svc.cluster.local) in its namespace, any other name outside the cluster (write a two-label outside name with a final dot: example.com.:9100).",
+      ),
     /** Value of the pods' `app` label that selects the JSON log pipeline. */
     logAppLabel: labelValue.default("crypto-orchestrator").describe("Value of the pods' app label that selects the JSON log pipeline."),
   })

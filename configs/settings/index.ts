@@ -10,6 +10,7 @@ import { alertmanagerSchema } from "./alertmanager";
 import { alertsSchema } from "./alerts";
 import { appJobProblems, appSchema } from "./app";
 import { exportersSchema } from "./exporters";
+import { HttpUrl, parseHttpUrl } from "./addresses";
 import { dns1123LabelProblem } from "./grammars";
 import { grafanaSchema } from "./grafana";
 import { imagesSchema } from "./images";
@@ -72,7 +73,11 @@ export type StackSettings = Omit<ParsedSettings, "images" | "agentsNamespace" | 
   loki: ParsedSettings["loki"] & { enabled: boolean };
   /** Which secret settings are set; their values never enter this object. */
   secretsSet: Record<SecretKey, boolean>;
+  /** Where each chat webhook points (host and port, never its secret path), for the NetworkPolicies; unset when the value is not readable here. */
+  webhookAddresses: Partial<Record<WebhookKey, Pick<HttpUrl, "host" | "kind" | "port">>>;
 };
+
+type WebhookKey = "slackWebhookUrl" | "discordWebhookUrl";
 
 export interface RawSettings {
   /**
@@ -113,6 +118,12 @@ export function parseSettings(raw: RawSettings): StackSettings {
   }
 
   const secretsSet = Object.fromEntries(SECRET_KEYS.map((key) => [key, raw.secrets[key] !== undefined])) as Record<SecretKey, boolean>;
+  const webhookAddresses = Object.fromEntries(
+    (["slackWebhookUrl", "discordWebhookUrl"] as const).flatMap((key) => {
+      const url = raw.secrets[key]?.value === undefined ? "" : parseHttpUrl(raw.secrets[key]!.value!, { query: true });
+      return typeof url === "string" ? [] : [[key, { host: url.host, kind: url.kind, port: url.port }]];
+    }),
+  );
   const parsed = result.data;
   const settings: StackSettings = {
     ...parsed,
@@ -120,6 +131,7 @@ export function parseSettings(raw: RawSettings): StackSettings {
     agentsNamespace: parsed.agentsNamespace ?? `${parsed.namespace}-agents`,
     loki: { ...parsed.loki, enabled: parsed.loki.enabled ?? parsed.externalLoki === undefined },
     secretsSet,
+    webhookAddresses,
   };
   const problems = [
     ...secretProblems(settings, raw.secrets),

@@ -31,8 +31,10 @@ const lokiObjectStorageSchema = z
     insecure: z.boolean().default(false).describe("true: plain http to the endpoint (e.g. an in-cluster MinIO); false: https."),
     egressCidrs: z
       .array(grammar(cidrProblem))
+      // An empty `to:` in a NetworkPolicy opens every destination: an empty list is refused, unset means the endpoint's own.
+      .nonempty("must name at least one CIDR, or be left unset (the NetworkPolicy then follows the endpoint's host)")
       .optional()
-      .describe("Where the endpoint's addresses lie, for the NetworkPolicy; unset: any address on the endpoint's port."),
+      .describe("Where the endpoint's addresses lie, for the NetworkPolicy; unset: the endpoint's IP address, its namespace for a cluster Service name (svc.namespace, svc.namespace.svc.cluster.local), or any address outside the cluster for another name, on the endpoint's port."),
   })
   .strict();
 
