@@ -93,12 +93,15 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 const isObject = (value: unknown): value is { [key: string]: Json } => value !== null && typeof value === "object" && !Array.isArray(value);
 
 /**
- * A field set inside a structure is typed as `pulumi config set --path` types it: "true"/"false"
- * become booleans, integers numbers, anything else a string. A top-level value stays text.
+ * A field set inside a structure is typed as `pulumi config set --path` types it (the CLI's
+ * config.coerce): "true"/"false" become booleans; text of two or more characters starting with "0"
+ * stays text; what Go's strconv.ParseInt (or ParseUint) reads as a 64-bit integer (`+20`, `-7`)
+ * becomes that number; anything else stays text. A top-level value stays text.
  */
-function pathValue(text: string): Json {
+export function pathValue(text: string): Json {
   if (text === "true" || text === "false") return text === "true";
-  if (/^-?(0|[1-9]\d*)$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
+  if (text.length > 1 && text.startsWith("0")) return text;
+  if (/^[+-]?\d+$/.test(text) && BigInt(text) >= -(2n ** 63n) && BigInt(text) < 2n ** 64n && !(text.startsWith("+") && BigInt(text) >= 2n ** 63n)) return Number(text);
   return text;
 }
 
@@ -111,7 +114,13 @@ function setAtPath(container: Json, path: (string | number)[], value: Json, flag
     return list;
   }
   const object = isObject(container) ? { ...container } : {};
-  object[segment] = rest.length === 0 ? value : setAtPath(object[segment] ?? null, rest, value, flag, key);
+  // Defined, not assigned: `__proto__` stays a key, as in Pulumi's Go map, and the settings refuse it by name.
+  Object.defineProperty(object, segment, {
+    value: rest.length === 0 ? value : setAtPath(Object.hasOwn(object, segment) ? object[segment] : null, rest, value, flag, key),
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
   return object;
 }
 

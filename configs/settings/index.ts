@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { defaultImages, Images } from "../images";
-import { decodeAsSchema } from "../pulumi-values";
+import { decodeAsSchema, reservedKeyProblems } from "../pulumi-values";
 import { alertmanagerSchema } from "./alertmanager";
 import { alertsSchema } from "./alerts";
 import { appJobProblems, appSchema } from "./app";
@@ -107,7 +107,10 @@ export function parseSettings(raw: RawSettings): StackSettings {
       `${settingKey([key])}: is stored as a secret (pulumi config set --secret), but it is not a secret setting and would reach plain config files; ` +
       `set it without --secret, or keep the value secret in one of: ${SECRET_KEYS.join(", ")}`,
   );
-  const result = settingsSchema.safeParse(decodeAsSchema(settingsSchema, values));
+  const decoded = decodeAsSchema(settingsSchema, values);
+  const reserved = reservedKeyProblems(decoded, [], settingKey);
+  if (reserved.length > 0) throw new SettingsError(reserved);
+  const result = settingsSchema.safeParse(decoded);
   const secretValueProblems = SECRET_KEYS.flatMap((key) => {
     const value = raw.secrets[key]?.value;
     const problem = value === undefined ? undefined : secretValueProblem(key, value);

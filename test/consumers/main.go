@@ -16,10 +16,12 @@ import (
 	"strconv"
 	"strings"
 	"text/template"
+	"time"
 	"unicode/utf8"
 
 	"github.com/drone/envsubst"
 	"github.com/prometheus/common/model"
+	"gopkg.in/yaml.v3"
 )
 
 type request struct {
@@ -144,6 +146,35 @@ func handle(req request) answer {
 			return failed(err)
 		}
 		return answer{"ok": true, "value": s}
+	case "pulumiStackYaml":
+		// The Pulumi CLI (sdk/go/common/encoding) decodes a stack file with yaml.v3: anchors, aliases
+		// and merge keys resolved, a key written twice in one mapping refused.
+		var doc any
+		if err := yaml.Unmarshal([]byte(v), &doc); err != nil {
+			return failed(err)
+		}
+		text, err := json.Marshal(asPulumiStores(doc))
+		if err != nil {
+			return failed(err)
+		}
+		return answer{"ok": true, "json": string(text)}
+	case "pulumiPathValue":
+		// `pulumi config set --path` (sdk/go/common/resource/config coerce): booleans, then 64-bit
+		// integers as strconv reads them, except text of two or more characters starting with '0'.
+		switch {
+		case v == "true" || v == "false":
+			return answer{"ok": true, "json": v}
+		case len(v) > 1 && v[0] == '0':
+			return answer{"ok": true, "json": strconv.Quote(v)}
+		}
+		if i, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return answer{"ok": true, "json": strconv.FormatInt(i, 10)}
+		}
+		if u, err := strconv.ParseUint(v, 10, 64); err == nil {
+			return answer{"ok": true, "json": strconv.FormatUint(u, 10)}
+		}
+		text, _ := json.Marshal(v)
+		return answer{"ok": true, "json": string(text)}
 	case "prometheusExternalLabel":
 		// Prometheus 3 expands external label values (config.go): os.Expand, "$$" a literal '$'.
 		return answer{"ok": true, "value": os.Expand(v, func(name string) string {
@@ -160,6 +191,34 @@ func handle(req request) answer {
 		return answer{"ok": true, "value": s}
 	}
 	return failed(fmt.Errorf("unknown op %q", req.Op))
+}
+
+// asPulumiStores turns a decoded YAML value into what Pulumi keeps as config (config.unmarshalObject):
+// a timestamp as time.Time's String, non-string keys as their %v text.
+func asPulumiStores(v any) any {
+	switch v := v.(type) {
+	case time.Time:
+		return v.String()
+	case map[string]any:
+		m := make(map[string]any, len(v))
+		for k, e := range v {
+			m[k] = asPulumiStores(e)
+		}
+		return m
+	case map[any]any:
+		m := make(map[string]any, len(v))
+		for k, e := range v {
+			m[fmt.Sprintf("%v", k)] = asPulumiStores(e)
+		}
+		return m
+	case []any:
+		a := make([]any, len(v))
+		for i, e := range v {
+			a[i] = asPulumiStores(e)
+		}
+		return a
+	}
+	return v
 }
 
 // isDomainName is the check Go's resolver makes before it looks a name up (net/dnsclient.go): labels

@@ -25,7 +25,9 @@ export type ConsumerOp =
   | "metricsPath"
   | "lokiExpandEnv"
   | "grafanaProvisioning"
-  | "prometheusExternalLabel";
+  | "prometheusExternalLabel"
+  | "pulumiStackYaml"
+  | "pulumiPathValue";
 
 export interface ConsumerRequest {
   op: ConsumerOp;
