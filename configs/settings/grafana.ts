@@ -6,9 +6,14 @@ import { dnsSubdomain, grammar, positiveSize, resources, serviceToggle } from ".
 /** A dashboard from grafana.com by id and pinned revision, e.g. {id: 1860, revision: 41, folder: "Infrastructure"}. */
 const communityDashboardSchema = z
   .object({
-    id: z.number().int().positive("must be a grafana.com dashboard id like 1860"),
+    id: z.number().int("must be a grafana.com dashboard id like 1860").positive("must be a grafana.com dashboard id like 1860").max(Number.MAX_SAFE_INTEGER, "must be a grafana.com dashboard id like 1860 (a safe integer: larger numbers lose digits)"),
     /** Pinned like an image tag: a new revision is a reviewed change. */
-    revision: z.number().int().positive("must be a revision number like 41").describe("Pinned like an image tag: a new revision is a reviewed change."),
+    revision: z
+      .number()
+      .int("must be a revision number like 41")
+      .positive("must be a revision number like 41")
+      .max(Number.MAX_SAFE_INTEGER, "must be a revision number like 41 (a safe integer: larger numbers lose digits)")
+      .describe("Pinned like an image tag: a new revision is a reviewed change."),
     /** Grafana folder to show it in; the same names as the stack's own folders merge with them. */
     folder: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 _-]{0,62}$/, "must be a folder name of letters, digits, spaces, - and _").default("Community").describe("Grafana folder to show it in; the same names as the stack's own folders merge with them."),
     /** The dashboard's datasource inputs (its `__inputs`, e.g. DS_PROMETHEUS) and the stack datasource each stands for. */

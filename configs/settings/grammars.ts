@@ -6,6 +6,7 @@
  */
 import { parseAll as parseImageReference } from "@swimlane/docker-reference";
 import * as ipaddr from "ipaddr.js";
+import { isVersionTag } from "../images";
 import { isIPv4 } from "./addresses";
 
 export { hostPortProblem, mailboxProblem, portProblem, urlProblem } from "./addresses";
@@ -150,7 +151,8 @@ export function cidrProblem(value: string): string | undefined {
 // Image references: distribution/reference's grammar (ported by @swimlane/docker-reference), pinned:
 // a tag other than latest, or a digest.
 export function imageReferenceProblem(value: string): string | undefined {
-  const rule = "must be an image reference pinned to a version tag or a sha256 digest (never latest), e.g. registry.example.com/grafana/grafana:13.2.0";
+  const rule =
+    "must be an image reference pinned to a release tag (a version of at least major.minor, like 13.2.0, v3.14.0 or 2.9.1-debian-12-r3) or a sha256 digest; moving tags (latest, main, stable, nightly, 11) are refused; e.g. registry.example.com/grafana/grafana:13.2.0";
   if (value.length > 255 + 128 + 80) return rule;
   let reference: { tag?: string; digest?: string };
   try {
@@ -161,7 +163,7 @@ export function imageReferenceProblem(value: string): string | undefined {
   // The grammar allows any digest algorithm and length; the registries and the kubelet need a whole sha256 (or sha512).
   const digest = reference.digest;
   if (digest !== undefined) return /^sha256:[a-f0-9]{64}$/.test(digest) || /^sha512:[a-f0-9]{128}$/.test(digest) ? undefined : rule;
-  return reference.tag !== undefined && reference.tag !== "latest" ? undefined : rule;
+  return reference.tag !== undefined && isVersionTag(reference.tag) ? undefined : rule;
 }
 
 // ---------------------------------------------------------------------------------------------
