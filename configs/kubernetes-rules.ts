@@ -380,6 +380,8 @@ export function kubernetesAlertGroups(build: RuleBuilder, settings: AlertRuleInp
     description: `{{ $labels.mountpoint }} ({{ $labels.device }}) on ${FS_NODE} is {{ $value | humanizePercentage }} full (threshold ${t})${trend(severity)}`,
   });
   const horizonHours = (severity: string) => (severity === "warning" ? 24 : 4);
+  // node-exporter's series: without it these could never fire.
+  if (!settings.nodeExporter.enabled) return groups;
   groups.push({
     name: "node-filesystems",
     rules: [
