@@ -3,17 +3,10 @@
  * namespaces the stack takes over, and the size of what it puts into a ConfigMap.
  */
 import { prometheusConfigFile } from "../../components/prometheus";
-import { parseSettings, SettingsError } from "../../configs/settings";
+import { parseSettings } from "../../configs/settings";
+import { settingsProblems } from "../helpers/stack-settings";
 
-function problems(values: Record<string, unknown>): string[] {
-  try {
-    parseSettings({ values, secrets: {} });
-  } catch (err) {
-    expect(err).toBeInstanceOf(SettingsError);
-    return (err as SettingsError).problems;
-  }
-  return [];
-}
+const problems = settingsProblems;
 
 const name64 = "a".repeat(64);
 

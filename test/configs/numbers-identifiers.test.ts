@@ -4,17 +4,9 @@
  * line and keep their edges.
  */
 import { isPinnedImage } from "../../configs/images";
-import { parseSettings, RawSettings, SettingsError } from "../../configs/settings";
+import { settingsProblems } from "../helpers/stack-settings";
 
-function problems(values: Record<string, unknown>, secrets: RawSettings["secrets"] = {}): string[] {
-  try {
-    parseSettings({ values, secrets });
-  } catch (err) {
-    expect(err).toBeInstanceOf(SettingsError);
-    return (err as SettingsError).problems;
-  }
-  return [];
-}
+const problems = settingsProblems;
 
 const dashboard = (id: number, revision: number) => ({ grafana: { communityDashboards: [{ id, revision }] } });
 

@@ -6,14 +6,14 @@
  * Kubernetes schema, and reads back unchanged under its consumers' expansion (test/consumers).
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { parse, stringify } from "yaml";
+import { parse } from "yaml";
 import { GRAFANA_SECRETS_DIR } from "../../configs/grafana";
 import { LOKI_S3_SECRET_ENV } from "../../configs/loki";
 import { binary, run, withBinaries, withPinnedBinaries } from "../helpers/binaries";
 import { askConsumers } from "../helpers/consumers";
 import { schemaProblems } from "../helpers/kubernetes-schema";
+import { copyPrometheusFiles, withCredentialFilesIn } from "../helpers/prometheus-files";
 import { render, RenderResult } from "../helpers/render";
 
 const EVERYTHING_OFF = [
@@ -79,20 +79,8 @@ describe.each(variants)("%s", (_, options) => {
   });
 
   withPinnedBinaries("Kubernetes service discovery, which Debian's 2.42 is built without", "promtool")("promtool check config and check rules", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promtool-optional-"));
+    const dir = copyPrometheusFiles(r, withCredentialFilesIn);
     try {
-      for (const [file, content] of Object.entries(r.files)) {
-        if (!file.startsWith("prometheus/")) continue;
-        const target = path.join(dir, file.slice("prometheus/".length));
-        fs.mkdirSync(path.dirname(target), { recursive: true });
-        fs.writeFileSync(target, content);
-      }
-      // Files the pods mount (the ServiceAccount token, the Secret's passwords) are stand-ins here.
-      const config = parse(fs.readFileSync(path.join(dir, "prometheus.yml"), "utf8"));
-      const standIn = (file: string) => (fs.writeFileSync(path.join(dir, path.basename(file)), "x"), path.join(dir, path.basename(file)));
-      for (const job of config.scrape_configs) if (job.authorization?.credentials_file) job.authorization.credentials_file = standIn(job.authorization.credentials_file);
-      for (const remote of config.remote_write ?? []) remote.basic_auth.password_file = standIn(remote.basic_auth.password_file);
-      fs.writeFileSync(path.join(dir, "prometheus.yml"), stringify(config));
       const checked = run(binary("promtool")!, ["check", "config", "prometheus.yml"], dir);
       expect(checked.output).toContain("SUCCESS");
       expect(checked.code).toBe(0);
