@@ -60,7 +60,12 @@ export class StackFileError extends Error {
 export function readStackFile(stack: string): StackConfig {
   if (!listStacks().includes(stack)) throw new StackFileError(`unknown stack ${JSON.stringify(stack)}: stacks are ${listStacks().join(", ")}`);
   const file = path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
-  const doc = parseStackFileText(fs.readFileSync(file, "utf8"), path.basename(file));
+  return stackConfigFromText(fs.readFileSync(file, "utf8"), path.basename(file));
+}
+
+/** A stack file's text as the CLI hands its config to the program (see readStackFile). */
+export function stackConfigFromText(text: string, file: string): StackConfig {
+  const doc = parseStackFileText(text, file);
   if (typeof doc === "string") throw new StackFileError(doc);
   const duplicates = duplicateConfigKeyProblems(Object.keys(doc.config ?? {}), PROJECT);
   if (duplicates.length > 0) throw new SettingsError(duplicates);
