@@ -6,11 +6,11 @@ import { dnsSubdomain, grammar, positiveSize, resources, serviceToggle } from ".
 /** A dashboard from grafana.com by id and pinned revision, e.g. {id: 1860, revision: 41, folder: "Infrastructure"}. */
 const communityDashboardSchema = z
   .object({
-    id: z.number().int("must be a grafana.com dashboard id like 1860").positive("must be a grafana.com dashboard id like 1860").max(Number.MAX_SAFE_INTEGER, "must be a grafana.com dashboard id like 1860 (a safe integer: larger numbers lose digits)"),
+    id: z.number().int().positive("must be a grafana.com dashboard id like 1860").max(Number.MAX_SAFE_INTEGER, "must be a grafana.com dashboard id like 1860 (a safe integer: larger numbers lose digits)"),
     /** Pinned like an image tag: a new revision is a reviewed change. */
     revision: z
       .number()
-      .int("must be a revision number like 41")
+      .int()
       .positive("must be a revision number like 41")
       .max(Number.MAX_SAFE_INTEGER, "must be a revision number like 41 (a safe integer: larger numbers lose digits)")
       .describe("Pinned like an image tag: a new revision is a reviewed change."),
