@@ -53,6 +53,13 @@ export interface PrometheusArgs extends CommonArgs {
   remoteWritePassword?: pulumi.Output<string>;
 }
 
+/** prometheus.yml, within the size of the ConfigMap that carries it (thousands of static targets could pass it). */
+export function prometheusConfigFile(inputs: PrometheusInputs): string {
+  const yaml = toYaml(buildPrometheusConfig(inputs));
+  assertFitsConfigMap("prometheus-config", { "prometheus.yml": yaml }, "scrape configuration", "scrape fewer static targets (observability:app.staticTargets), or discover them instead");
+  return yaml;
+}
+
 /** Prometheus with its TSDB on a PVC, discovering the app's pods and scraping the stack itself. */
 export class Prometheus extends pulumi.ComponentResource {
   public readonly address: pulumi.Output<ServiceAddress>;
@@ -69,7 +76,7 @@ export class Prometheus extends pulumi.ComponentResource {
       .all(targetEntries.map(([, address]) => address))
       .apply((addresses) => {
         const targets = Object.fromEntries(targetEntries.map(([key], i) => [key, addresses[i]]));
-        return toYaml(buildPrometheusConfig({ settings, targets, discoverAppPods: true }));
+        return prometheusConfigFile({ settings, targets, discoverAppPods: true });
       });
     // Every rule's PromQL is parsed here, so a bad expression stops `pulumi preview` naming the rule.
     const rulesYaml = toYaml(buildAlertRules({ settings }));

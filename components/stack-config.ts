@@ -1,10 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
 // Exported by the runtime but missing from its type declarations.
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
-import { duplicateConfigKeyProblems } from "../configs/pulumi-values";
+import { duplicateConfigKeyProblems, namespaceTypoProblems, parseStackFileText } from "../configs/pulumi-values";
 import { CONFIG_NAMESPACE, parseSettings, RawSettings, SECRET_KEYS, SecretKey, SettingsError, StackSettings } from "../configs/settings";
 import { StackSecrets } from "./observability-stack";
 
@@ -36,13 +35,14 @@ export function readRawSettings(): RawSettings {
 function stackFileProblems(): string[] {
   const file = path.join(process.cwd(), `Pulumi.${pulumi.getStack()}.yaml`);
   if (!fs.existsSync(file)) return [];
-  const doc = parse(fs.readFileSync(file, "utf8"), { uniqueKeys: false }) as { config?: Record<string, unknown> } | null;
+  const doc = parseStackFileText(fs.readFileSync(file, "utf8"), path.basename(file));
+  if (typeof doc === "string") return [doc];
   // The project is named after the config namespace (Pulumi.yaml), so bare keys are `observability:` keys.
-  return duplicateConfigKeyProblems(Object.keys(doc?.config ?? {}), CONFIG_NAMESPACE);
+  return duplicateConfigKeyProblems(Object.keys(doc.config ?? {}), CONFIG_NAMESPACE);
 }
 
 export function readStackSettings(): StackSettings {
-  const problems = stackFileProblems();
+  const problems = [...stackFileProblems(), ...namespaceTypoProblems(Object.keys(pulumi.runtime.allConfig()), CONFIG_NAMESPACE)];
   if (problems.length > 0) throw new SettingsError(problems);
   return parseSettings(readRawSettings());
 }

@@ -19,7 +19,7 @@ const seconds = (value: number) => `${value}s`;
 
 /** The guide's application, database and trading alerts, node resources, and the monitoring stack's own health. */
 export function buildAlertRules(inputs: AlertRuleInputs): RuleFile {
-  const { app, alerts, namespace, prometheus, loki } = inputs.settings;
+  const { app, alerts, namespace, prometheus } = inputs.settings;
   const build = new RuleBuilder(alerts.runbooksUrl);
   const interval = prometheus.evaluationInterval;
   const group = (name: string, rules: AlertingRule[]): RuleGroup => ({ name, interval, rules });
@@ -28,8 +28,10 @@ export function buildAlertRules(inputs: AlertRuleInputs): RuleFile {
       group("application", applicationRules(build, app.job, alerts)),
       group("database", databaseRules(build, app.job, alerts)),
       group("trading", tradingRules(build, app.job, alerts)),
-      group("nodes", nodeRules(build, alerts)),
-      group("monitoring", monitoringRules(build, app.job, namespace, alerts, loki.enabled)),
+      // Every rule watches series some running component exports: one about a component that is off
+      // could never fire, or (Prometheus without an Alertmanager) never resolve.
+      ...(inputs.settings.nodeExporter.enabled ? [group("nodes", nodeRules(build, alerts))] : []),
+      group("monitoring", monitoringRules(build, app.job, namespace, alerts, running(inputs.settings))),
       ...kubernetesAlertGroups(build, inputs.settings).map(({ name, rules }) => group(name, rules)),
     ],
   });
@@ -157,7 +159,12 @@ function nodeRules(build: RuleBuilder, alerts: AlertSettings): AlertingRule[] {
   ];
 }
 
-function monitoringRules(build: RuleBuilder, appJob: string, namespace: string, alerts: AlertSettings, lokiInCluster: boolean): AlertingRule[] {
+/** The optional components whose own alerts the monitoring group holds. */
+function running(settings: AlertRuleInputs["settings"]) {
+  return { alertmanager: settings.alertmanager.enabled, loki: settings.loki.enabled, logAgent: settings.logAgent !== "none" };
+}
+
+function monitoringRules(build: RuleBuilder, appJob: string, namespace: string, alerts: AlertSettings, on: ReturnType<typeof running>): AlertingRule[] {
   const w = alerts.rateWindow;
   const volume = (metric: string) => `kubelet_volume_stats_${metric}{namespace=${quote(namespace)}}`;
   const volumeUsed = `1 - ${volume("available_bytes")} / ${volume("capacity_bytes")}`;
@@ -184,38 +191,43 @@ function monitoringRules(build: RuleBuilder, appJob: string, namespace: string, 
         description: `{{ $value | humanize }} evaluations of rule group {{ $labels.rule_group }} failed over the last ${w}: its alerts cannot fire.`,
       },
     ),
-    build.rule(
-      "PrometheusNotificationsFailing",
-      "critical",
-      `${ratio("prometheus_notifications_errors_total", "prometheus_notifications_sent_total", "job, instance, alertmanager")} > 0`,
-      f("prometheusNotificationsFailing"),
-      {
-        summary: "Prometheus fails to send alerts to {{ $labels.alertmanager }}",
-        description: `{{ $value | humanizePercentage }} of the alerts Prometheus sent to {{ $labels.alertmanager }} failed over the last ${w}.`,
-      },
-    ),
-    build.rule(
-      "PrometheusNotConnectedToAlertmanagers",
-      "critical",
-      "prometheus_notifications_alertmanagers_discovered < 1",
-      f("prometheusNotConnectedToAlertmanagers"),
-      {
-        summary: "Prometheus has no Alertmanager to send alerts to",
-        description: "Prometheus {{ $labels.instance }} has discovered {{ $value | humanize }} Alertmanagers: no alert leaves it.",
-      },
-    ),
-    build.rule(
-      "AlertmanagerNotificationsFailing",
-      "critical",
-      `${ratio("alertmanager_notifications_failed_total", "alertmanager_notifications_total", "job, instance, integration")} > 0`,
-      f("alertmanagerNotificationsFailing"),
-      {
-        summary: "Alertmanager fails to send {{ $labels.integration }} notifications",
-        description: `{{ $value | humanizePercentage }} of the {{ $labels.integration }} notifications from {{ $labels.instance }} failed over the last ${w}.`,
-      },
-    ),
+    // Without an Alertmanager Prometheus discovers none: "not connected" would fire forever.
+    ...(on.alertmanager
+      ? [
+        build.rule(
+          "PrometheusNotificationsFailing",
+          "critical",
+          `${ratio("prometheus_notifications_errors_total", "prometheus_notifications_sent_total", "job, instance, alertmanager")} > 0`,
+          f("prometheusNotificationsFailing"),
+          {
+            summary: "Prometheus fails to send alerts to {{ $labels.alertmanager }}",
+            description: `{{ $value | humanizePercentage }} of the alerts Prometheus sent to {{ $labels.alertmanager }} failed over the last ${w}.`,
+          },
+        ),
+        build.rule(
+          "PrometheusNotConnectedToAlertmanagers",
+          "critical",
+          "prometheus_notifications_alertmanagers_discovered < 1",
+          f("prometheusNotConnectedToAlertmanagers"),
+          {
+            summary: "Prometheus has no Alertmanager to send alerts to",
+            description: "Prometheus {{ $labels.instance }} has discovered {{ $value | humanize }} Alertmanagers: no alert leaves it.",
+          },
+        ),
+        build.rule(
+          "AlertmanagerNotificationsFailing",
+          "critical",
+          `${ratio("alertmanager_notifications_failed_total", "alertmanager_notifications_total", "job, instance, integration")} > 0`,
+          f("alertmanagerNotificationsFailing"),
+          {
+            summary: "Alertmanager fails to send {{ $labels.integration }} notifications",
+            description: `{{ $value | humanizePercentage }} of the {{ $labels.integration }} notifications from {{ $labels.instance }} failed over the last ${w}.`,
+          },
+        ),
+        ]
+      : []),
     // An external Loki is not scraped: rules about the in-cluster one would watch series that never exist.
-    ...(lokiInCluster
+    ...(on.loki
       ? [
         build.rule("LokiDown", "critical", 'up{job="loki"} == 0', f("lokiDown"), {
           summary: "Loki {{ $labels.instance }} is down",
@@ -227,21 +239,25 @@ function monitoringRules(build: RuleBuilder, appJob: string, namespace: string, 
         }),
         ]
       : []),
-    build.rule("LogAgentDown", "warning", `up{job=~${logAgentJobs}} == 0`, f("logAgentDown"), {
-      summary: "{{ $labels.job }} {{ $labels.instance }} is down",
-      description: `Prometheus has failed to scrape {{ $labels.job }} at {{ $labels.instance }} for ${f("logAgentDown")}: logs of its node are not shipped.`,
-    }),
-    build.rule(
-      "LogAgentDroppingLogs",
-      "warning",
-      // Promtail and Alloy name the counter of lines dropped after their last retry differently.
-      `sum by (job, instance) (increase(promtail_dropped_entries_total[${w}])) > 0 or sum by (job, instance) (increase(loki_write_dropped_entries_total[${w}])) > 0`,
-      f("logAgentDroppingLogs"),
-      {
-        summary: "{{ $labels.job }} {{ $labels.instance }} drops log lines",
-        description: `{{ $labels.job }} at {{ $labels.instance }} dropped {{ $value | humanize }} log lines over the last ${w} after exhausting its retries: they are lost.`,
-      },
-    ),
+    ...(on.logAgent
+      ? [
+        build.rule("LogAgentDown", "warning", `up{job=~${logAgentJobs}} == 0`, f("logAgentDown"), {
+          summary: "{{ $labels.job }} {{ $labels.instance }} is down",
+          description: `Prometheus has failed to scrape {{ $labels.job }} at {{ $labels.instance }} for ${f("logAgentDown")}: logs of its node are not shipped.`,
+        }),
+        build.rule(
+          "LogAgentDroppingLogs",
+          "warning",
+          // Promtail and Alloy name the counter of lines dropped after their last retry differently.
+          `sum by (job, instance) (increase(promtail_dropped_entries_total[${w}])) > 0 or sum by (job, instance) (increase(loki_write_dropped_entries_total[${w}])) > 0`,
+          f("logAgentDroppingLogs"),
+          {
+            summary: "{{ $labels.job }} {{ $labels.instance }} drops log lines",
+            description: `{{ $labels.job }} at {{ $labels.instance }} dropped {{ $value | humanize }} log lines over the last ${w} after exhausting its retries: they are lost.`,
+          },
+        ),
+        ]
+      : []),
     ...build.pair("MonitoringVolumeFull", {
       limits: alerts.monitoringVolumeFull,
       expr: (t, severity) => (severity === "warning" ? `${volumeUsed} > ${t} and ${fillingUp}` : `${volumeUsed} > ${t}`),

@@ -71,15 +71,36 @@ export function lokiReadUrl(pushUrl: string): string {
   return pushUrl.slice(0, -LOKI_PUSH_PATH.length);
 }
 
+/**
+ * A value as Grafana's provisioning reads it back: Grafana expands `$NAME`, `${NAME}`, `$__env{…}` and
+ * `$__file{…}` in every string of a provisioning file, and reads `$$` as one `$`. Doubling every `$`
+ * keeps a value as it is (a username `$__file{/etc/grafana/secrets/admin-password}` stays text).
+ */
+export function provisioningLiteral(value: string): string {
+  return value.replace(/\$/g, "$$$$");
+}
+
+/** Every string of a provisioning structure as a literal, except `expansions`: the values we mean Grafana to expand. */
+function literalStrings<T>(value: T, expansions: ReadonlySet<unknown>): T {
+  if (expansions.has(value)) return value;
+  if (typeof value === "string") return provisioningLiteral(value) as T;
+  if (Array.isArray(value)) return value.map((v) => literalStrings(v, expansions)) as T;
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, literalStrings(v, expansions)])) as T;
+  return value;
+}
+
 function lokiConnection(loki: ServiceAddress | ExternalLokiSource): Pick<Datasource, "url" | "basicAuth" | "basicAuthUser" | "secureJsonData"> {
   if (loki.kind !== "external") return { url: httpUrl(loki) };
   return {
     url: lokiReadUrl(loki.pushUrl),
     basicAuth: true,
     basicAuthUser: loki.username,
-    secureJsonData: { basicAuthPassword: `$__file{${GRAFANA_SECRETS_DIR}/${EXTERNAL_LOKI_PASSWORD_FILE}}` },
+    secureJsonData: EXTERNAL_LOKI_PASSWORD_EXPANSION,
   };
 }
+
+/** Grafana reads the password from the mounted Secret when it provisions: the one expansion we write. */
+const EXTERNAL_LOKI_PASSWORD_EXPANSION = { basicAuthPassword: `$__file{${GRAFANA_SECRETS_DIR}/${EXTERNAL_LOKI_PASSWORD_FILE}}` };
 
 export function buildDatasources(inputs: GrafanaInputs): DatasourcesFile {
   const datasources: Datasource[] = [
@@ -118,7 +139,7 @@ export function buildDatasources(inputs: GrafanaInputs): DatasourcesFile {
       jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false },
     });
   }
-  return { apiVersion: 1, datasources };
+  return literalStrings({ apiVersion: 1 as const, datasources }, new Set([EXTERNAL_LOKI_PASSWORD_EXPANSION]));
 }
 
 /**
@@ -137,10 +158,10 @@ export function buildDashboardProviders(options: { community: boolean } = { comm
     updateIntervalSeconds: 30,
     options: { path, foldersFromFilesStructure: true },
   });
-  return {
-    apiVersion: 1,
-    providers: [provider("observability", GRAFANA_DASHBOARDS_DIR), ...(options.community ? [provider("community", GRAFANA_COMMUNITY_DASHBOARDS_DIR)] : [])],
-  };
+  return literalStrings(
+    { apiVersion: 1 as const, providers: [provider("observability", GRAFANA_DASHBOARDS_DIR), ...(options.community ? [provider("community", GRAFANA_COMMUNITY_DASHBOARDS_DIR)] : [])] },
+    new Set(),
+  );
 }
 
 /** grafana.ini as sections of keys. Holds no secret: the admin password is read from a mounted file. */
@@ -162,7 +183,8 @@ export function buildGrafanaIni(settings: Pick<StackSettings, "grafana">): Grafa
       admin_user: grafana.adminUser,
       admin_password: `$__file{${GRAFANA_SECRETS_DIR}/${ADMIN_PASSWORD_FILE}}`,
       disable_gravatar: true,
-      cookie_secure: rootUrl.startsWith("https://"),
+      // Any case: Go reads HTTPS:// as https.
+      cookie_secure: /^https:/i.test(rootUrl),
     },
     "auth.anonymous": { enabled: false },
     users: { allow_sign_up: false },

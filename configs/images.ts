@@ -22,12 +22,19 @@ export const defaultImages = {
 export type ImageName = keyof typeof defaultImages;
 export type Images = Record<ImageName, string>;
 
-/** True when the reference names a tag other than `latest`, or a digest. */
+/**
+ * A tag that names a release: a version of at least major.minor (an optional `v`), optionally with a
+ * suffix (`13.2.0-ubuntu`, `2.9.1-debian-12-r3`). Moving tags (latest in any case, main, stable,
+ * nightly, a bare major `11`) never look like one.
+ */
+export function isVersionTag(tag: string): boolean {
+  return /^v?\d+(\.\d+)+([-+_.][0-9A-Za-z][0-9A-Za-z._+-]*)?$/.test(tag);
+}
+
+/** True when the reference names a release tag (isVersionTag) or a sha256 digest. */
 export function isPinnedImage(ref: string): boolean {
   if (/@sha256:[a-f0-9]{64}$/.test(ref)) return true;
   const lastSegment = ref.split("/").pop() ?? "";
   const colon = lastSegment.lastIndexOf(":");
-  if (colon < 0) return false;
-  const tag = lastSegment.slice(colon + 1);
-  return tag.length > 0 && tag !== "latest";
+  return colon >= 0 && isVersionTag(lastSegment.slice(colon + 1));
 }

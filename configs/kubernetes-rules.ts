@@ -40,10 +40,15 @@ export function kubernetesAlertNamespaces(settings: KubernetesSettings): string[
   return [...new Set([...settings.app.namespaces, settings.namespace, settings.agentsNamespace])];
 }
 
+/** An RE2 regex matching exactly these strings once anchored (as PromQL and relabelling anchor it). */
+export function re2Alternation(values: string[]): string {
+  return values.map((v) => v.replace(RE2_SPECIAL, "\\$&")).join("|");
+}
+
 /** `namespace=~"a|b"` for those namespaces (escaped for RE2), or nothing for every namespace. */
 export function namespaceMatcher(namespaces: string[], label = "namespace"): string {
   if (namespaces.length === 0) return "";
-  return `${label}=~${quote(namespaces.map((n) => n.replace(RE2_SPECIAL, "\\$&")).join("|"))}`;
+  return `${label}=~${quote(re2Alternation(namespaces))}`;
 }
 
 /**
@@ -375,6 +380,8 @@ export function kubernetesAlertGroups(build: RuleBuilder, settings: AlertRuleInp
     description: `{{ $labels.mountpoint }} ({{ $labels.device }}) on ${FS_NODE} is {{ $value | humanizePercentage }} full (threshold ${t})${trend(severity)}`,
   });
   const horizonHours = (severity: string) => (severity === "warning" ? 24 : 4);
+  // node-exporter's series: without it these could never fire.
+  if (!settings.nodeExporter.enabled) return groups;
   groups.push({
     name: "node-filesystems",
     rules: [

@@ -1,3 +1,4 @@
+import * as ipaddr from "ipaddr.js";
 import { ALERTMANAGER_MESH_PORT, ALERTMANAGER_PORT } from "./alertmanager";
 import { ALLOY_HTTP_PORT } from "./alloy";
 import { GRAFANA_PORT } from "./grafana";
@@ -6,6 +7,7 @@ import { isLokiHa, LOKI_GRPC_PORT, LOKI_HTTP_PORT, LOKI_MEMBERLIST_PORT } from "
 import { MAIL_CATCHER_SMTP_PORT } from "./mail-catcher";
 import { NODE_EXPORTER_PORT, PROMETHEUS_PORT } from "./prometheus";
 import { PROMTAIL_HTTP_PORT } from "./promtail";
+import { addressDestination, Destination, hostPortDestination, urlDestination } from "./network-destinations";
 import { StackSettings } from "./settings";
 
 /** The subset of networking.k8s.io/v1 NetworkPolicy this stack writes. */
@@ -52,7 +54,6 @@ const tcp = (port: number): NetworkPolicyPort => ({ port, protocol: "TCP" });
 const pod = (name: string): NetworkPolicyPeer => ({ podSelector: { matchLabels: { "app.kubernetes.io/name": name } } });
 const namespace = (name: string): NetworkPolicyPeer => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
 const podIn = (ns: string, name: string): NetworkPolicyPeer => ({ ...namespace(ns), ...pod(name) });
-const anywhere: NetworkPolicyPeer = { ipBlock: { cidr: "0.0.0.0/0" } };
 /**
  * Any address outside the cluster, IPv4 and IPv6: the pod and Service ranges are cut out, so a rule
  * for an SMTP relay or a webhook never opens a path to the cluster's own pods or Services.
@@ -67,6 +68,32 @@ function dnsPolicy(np: StackSettings["networkPolicies"], namespace: NamedNetwork
   const dnsPods: NetworkPolicyPeer = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": np.dns.namespace } }, podSelector: { matchLabels: np.dns.podLabels } };
   return { name: "allow-dns", namespace, spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [dnsPods], ports: [{ port: 53, protocol: "UDP" }, tcp(53)] }] } };
 }
+/** Whether `range` holds the whole of `inner` (both CIDRs, one family). */
+function cidrContains(range: string, inner: string): boolean {
+  const [outer, outerBits] = ipaddr.parseCIDR(range);
+  const [address, bits] = ipaddr.parseCIDR(inner);
+  return outer.kind() === address.kind() && bits >= outerBits && address.match(outer, outerBits);
+}
+
+/** What a NetworkPolicy peer list selects for a destination. */
+function peersOf(where: Destination["where"], np: StackSettings["networkPolicies"]): NetworkPolicyPeer[] {
+  if (where.kind === "ip") return [{ ipBlock: { cidr: where.cidr } }];
+  if (where.kind === "namespace") return [namespace(where.namespace)];
+  return internet(np);
+}
+
+/**
+ * One egress rule per destination, for its own port and nothing wider; destinations alike (two
+ * settings naming one relay) share their rule, so exactly one rule allows each.
+ */
+function egressToDestinations(destinations: Destination[], np: StackSettings["networkPolicies"]): NonNullable<NetworkPolicySpec["egress"]> {
+  const unique = new Map(destinations.map((d) => [JSON.stringify(d), d]));
+  return [...unique.values()].map((d) => egressTo(peersOf(d.where, np), [tcp(d.port)]));
+}
+
+/** grafana.com, where Grafana downloads plugins and community dashboards. */
+const GRAFANA_COM: Destination = { where: { kind: "internet" }, port: 443 };
+
 const ingressFrom = (peers: NetworkPolicyPeer[], ports: NetworkPolicyPort[]) => ({ from: peers, ports });
 const egressTo = (peers: NetworkPolicyPeer[], ports?: NetworkPolicyPort[]) => ({ to: peers, ...(ports ? { ports } : {}) });
 
@@ -95,11 +122,18 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
   const np = settings.networkPolicies;
   const agents = settings.agentsNamespace;
   const logAgent = settings.logAgent === "none" ? undefined : settings.logAgent;
-  const smtpPort = Number(settings.alertmanager.smtp.smarthost.split(":").pop());
-  const chatEnabled = settings.alertmanager.slack.enabled || settings.alertmanager.discord.enabled;
+  const servers = settings.namespace;
   const grafanaNeedsInternet = settings.grafana.plugins.length > 0 || settings.grafana.communityDashboards.length > 0;
   const appPeers: NetworkPolicyPeer[] =
     settings.app.namespaces.length > 0 ? settings.app.namespaces.map(namespace) : [{ namespaceSelector: {} }];
+  // Each target on its port, unless the app's rule (its namespaces, any port) or the nodes' rule
+  // (node-exporter's and the kubelet's ports on the node ranges) lets Prometheus reach it already.
+  const inAppNamespaces = (d: Destination) => d.where.kind === "namespace" && (settings.app.namespaces.length === 0 || settings.app.namespaces.includes(d.where.namespace));
+  const onNodePorts = (d: Destination) =>
+    d.where.kind === "ip" && [PORTS.nodeExporter, PORTS.kubelet].includes(d.port as 9100) && np.nodeCidrs.some((cidr) => cidrContains(cidr, (d.where as { cidr: string }).cidr));
+  const scrapeDestinations = [...settings.app.staticTargets, ...Object.values(settings.exporters).filter((t): t is string => t !== undefined)]
+    .map((target) => hostPortDestination(target, servers))
+    .filter((d) => !inAppNamespaces(d) && !onNodePorts(d));
 
   const policies: NamedNetworkPolicy[] = [{ name: "default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } }, dnsPolicy(np, "servers")];
 
@@ -118,7 +152,7 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
           ...(settings.loki.enabled ? [egressTo([pod("loki")], [tcp(PORTS.loki)])] : []),
           ...(logAgent ? [egressTo([podIn(agents, logAgent)], [tcp(PORTS[logAgent])])] : []),
           ...(settings.kubeStateMetrics.enabled ? [egressTo([pod("kube-state-metrics")], [tcp(PORTS.kubeStateMetrics), tcp(PORTS.kubeStateMetricsTelemetry)])] : []),
-          ...(settings.prometheus.remoteWrite ? [egressTo(internet(np), [tcp(remoteWritePort(settings.prometheus.remoteWrite.url))])] : []),
+          ...egressToDestinations([...scrapeDestinations, ...(settings.prometheus.remoteWrite ? [urlDestination(settings.prometheus.remoteWrite.url, servers)] : [])], np),
         ],
       ),
     );
@@ -134,9 +168,15 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
         ],
         [
           ...(settings.alertmanager.replicas > 1 ? [egressTo([pod("alertmanager")], mesh)] : []),
-          // Email goes to the mail catcher when it runs, else to the SMTP relay.
-          settings.mailCatcher.enabled ? egressTo([pod("mailpit")], [tcp(PORTS.mailCatcherSmtp)]) : egressTo(internet(np), [tcp(smtpPort)]),
-          ...(chatEnabled ? [egressTo(internet(np), [tcp(443)])] : []),
+          // Email goes to the mail catcher when it runs, else to the SMTP relay; chat to each webhook's host and port.
+          ...(settings.mailCatcher.enabled ? [egressTo([pod("mailpit")], [tcp(PORTS.mailCatcherSmtp)])] : []),
+          ...egressToDestinations(
+            [
+              ...(settings.mailCatcher.enabled ? [] : [hostPortDestination(settings.alertmanager.smtp.smarthost, servers)]),
+              ...(["slack", "discord"] as const).filter((chat) => settings.alertmanager[chat].enabled).map((chat) => webhookDestination(settings, chat)),
+            ],
+            np,
+          ),
         ],
       ),
     );
@@ -149,11 +189,10 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
         [
           egressTo([pod("prometheus")], [tcp(PORTS.prometheus)]),
           ...(settings.loki.enabled && !settings.externalLoki ? [egressTo([pod("loki")], [tcp(PORTS.loki)])] : []),
-          // The Loki datasource reads from the external Loki when there is one.
-          ...(settings.externalLoki ? [egressTo([anywhere], [tcp(Number(new URL(settings.externalLoki.url).port || 443))])] : []),
           ...(settings.alertmanager.enabled ? [egressTo([pod("alertmanager")], [tcp(PORTS.alertmanager)])] : []),
-          // Plugins (and community dashboards) are downloaded from grafana.com at start.
-          ...(grafanaNeedsInternet ? [egressTo(internet(np), [tcp(443)])] : []),
+          // The Loki datasource reads from the external Loki when there is one; plugins (and
+          // community dashboards) are downloaded from grafana.com at start.
+          ...egressToDestinations([...(settings.externalLoki ? [urlDestination(settings.externalLoki.url, servers)] : []), ...(grafanaNeedsInternet ? [GRAFANA_COM] : [])], np),
         ],
       ),
     );
@@ -168,7 +207,7 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
     // three ingesters, queries of recent data, the main compactor); chunks and index go to the bucket.
     const lokiPeers = [tcp(PORTS.lokiMemberlist), { port: PORTS.lokiMemberlist, protocol: "UDP" as const }, tcp(PORTS.lokiGrpc)];
     const objectStorage = isLokiHa(settings.loki) ? settings.loki.objectStorage : undefined;
-    const objectStoragePort = objectStorage ? Number(objectStorage.endpoint.slice(objectStorage.endpoint.lastIndexOf(":") + 1)) : undefined;
+    const bucket = objectStorage ? hostPortDestination(objectStorage.endpoint, servers) : undefined;
     policies.push(
       forPod(
         "loki",
@@ -178,8 +217,10 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
         ],
         [
           ...(objectStorage ? [egressTo([pod("loki")], lokiPeers)] : []),
-          ...(objectStorage && objectStoragePort
-            ? [egressTo(objectStorage.egressCidrs ? objectStorage.egressCidrs.map((cidr) => ({ ipBlock: { cidr } })) : [anywhere], [tcp(objectStoragePort)])]
+          ...(objectStorage && bucket
+            ? objectStorage.egressCidrs
+              ? [egressTo(objectStorage.egressCidrs.map((cidr) => ({ ipBlock: { cidr } })), [tcp(bucket.port)])]
+              : egressToDestinations([bucket], np)
             : []),
         ],
       ),
@@ -199,9 +240,10 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
   return policies;
 }
 
-/** The port of an https URL (443 unless it names one). */
-function remoteWritePort(url: string): number {
-  return Number(new URL(url).port || 443);
+/** A chat receiver's webhook: its host and port when the program could read the secret, else any address outside the cluster on 443. */
+function webhookDestination(settings: StackSettings, chat: "slack" | "discord"): Destination {
+  const address = settings.webhookAddresses[chat === "slack" ? "slackWebhookUrl" : "discordWebhookUrl"];
+  return address ? addressDestination(address, settings.namespace) : { where: { kind: "internet" }, port: 443 };
 }
 
 /** The agents' namespace, when the stack has one (as components/observability-stack.ts decides). */
@@ -212,7 +254,7 @@ function agentPolicies(settings: StackSettings): NamedNetworkPolicy[] {
   const server = (name: string) => podIn(settings.namespace, name);
   const policies: NamedNetworkPolicy[] = [{ name: "default-deny", namespace: "agents", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } }, dnsPolicy(np, "agents")];
   if (logAgent) {
-    const externalLokiPort = settings.externalLoki ? Number(new URL(settings.externalLoki.url).port || 443) : undefined;
+    const externalLoki = settings.externalLoki ? urlDestination(settings.externalLoki.url, settings.agentsNamespace) : undefined;
     policies.push({
       ...forPod(
         logAgent,
@@ -220,8 +262,8 @@ function agentPolicies(settings: StackSettings): NamedNetworkPolicy[] {
         [
           // Pod discovery through the API server.
           egressTo(np.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })), np.apiServerPorts.map(tcp)),
-          // Every log line goes to Loki: the in-cluster one, or the external one on its port, wherever it is.
-          externalLokiPort ? egressTo([anywhere], [tcp(externalLokiPort)]) : egressTo([server("loki")], [tcp(PORTS.loki)]),
+          // Every log line goes to Loki: the in-cluster one, or the external one on its port.
+          ...(externalLoki ? egressToDestinations([externalLoki], np) : [egressTo([server("loki")], [tcp(PORTS.loki)])]),
         ],
       ),
       namespace: "agents",

@@ -5,8 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { createHash } from "crypto";
-import { parse } from "yaml";
-import { duplicateConfigKeyProblems } from "../configs/pulumi-values";
+import { duplicateConfigKeyProblems, parseStackFileText } from "../configs/pulumi-values";
 import { SettingsError } from "../configs/settings";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
@@ -61,7 +60,13 @@ export class StackFileError extends Error {
 export function readStackFile(stack: string): StackConfig {
   if (!listStacks().includes(stack)) throw new StackFileError(`unknown stack ${JSON.stringify(stack)}: stacks are ${listStacks().join(", ")}`);
   const file = path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
-  const doc = (parse(fs.readFileSync(file, "utf8"), { uniqueKeys: false }) ?? {}) as { config?: Record<string, unknown> };
+  return stackConfigFromText(fs.readFileSync(file, "utf8"), path.basename(file));
+}
+
+/** A stack file's text as the CLI hands its config to the program (see readStackFile). */
+export function stackConfigFromText(text: string, file: string): StackConfig {
+  const doc = parseStackFileText(text, file);
+  if (typeof doc === "string") throw new StackFileError(doc);
   const duplicates = duplicateConfigKeyProblems(Object.keys(doc.config ?? {}), PROJECT);
   if (duplicates.length > 0) throw new SettingsError(duplicates);
   const result: StackConfig = { config: {}, secretKeys: [] };

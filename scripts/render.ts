@@ -56,7 +56,10 @@ export function parseArgs(argv: string[]): RenderArgs {
     const value = argv[++i];
     if (value === undefined) throw new UsageError(`${flag} needs a value; ${USAGE}`);
     if (flag === "--stack") args.stack = value;
-    else if (flag === "--out") args.out = value;
+    else if (flag === "--out") {
+      if (value.trim() === "") throw new UsageError(`--out needs a folder, e.g. --out out/<stack>; got an empty value`);
+      args.out = value;
+    }
     else (flag === "--set" ? args.set : args.setSecret).push(parseAssignment(flag, value));
   }
   if (!args.stack) throw new UsageError(`--stack <name> is required, e.g. npm run render -- --stack dev; ${USAGE}`);
@@ -93,12 +96,15 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 const isObject = (value: unknown): value is { [key: string]: Json } => value !== null && typeof value === "object" && !Array.isArray(value);
 
 /**
- * A field set inside a structure is typed as `pulumi config set --path` types it: "true"/"false"
- * become booleans, integers numbers, anything else a string. A top-level value stays text.
+ * A field set inside a structure is typed as `pulumi config set --path` types it (the CLI's
+ * config.coerce): "true"/"false" become booleans; text of two or more characters starting with "0"
+ * stays text; what Go's strconv.ParseInt (or ParseUint) reads as a 64-bit integer (`+20`, `-7`)
+ * becomes that number; anything else stays text. A top-level value stays text.
  */
-function pathValue(text: string): Json {
+export function pathValue(text: string): Json {
   if (text === "true" || text === "false") return text === "true";
-  if (/^-?(0|[1-9]\d*)$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
+  if (text.length > 1 && text.startsWith("0")) return text;
+  if (/^[+-]?\d+$/.test(text) && BigInt(text) >= -(2n ** 63n) && BigInt(text) < 2n ** 64n && !(text.startsWith("+") && BigInt(text) >= 2n ** 63n)) return Number(text);
   return text;
 }
 
@@ -111,7 +117,13 @@ function setAtPath(container: Json, path: (string | number)[], value: Json, flag
     return list;
   }
   const object = isObject(container) ? { ...container } : {};
-  object[segment] = rest.length === 0 ? value : setAtPath(object[segment] ?? null, rest, value, flag, key);
+  // Defined, not assigned: `__proto__` stays a key, as in Pulumi's Go map, and the settings refuse it by name.
+  Object.defineProperty(object, segment, {
+    value: rest.length === 0 ? value : setAtPath(Object.hasOwn(object, segment) ? object[segment] : null, rest, value, flag, key),
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
   return object;
 }
 
@@ -198,17 +210,40 @@ function assertNoSecretOutsideSecrets(run: OfflineRun, manifests: Record<string,
   }
 }
 
+/** `inner` is `outer` or lies below it. */
+const within = (inner: string, outer: string) => {
+  const relative = path.relative(outer, inner);
+  return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
+};
+
 /**
- * Where a render may write: never the repository, the current folder or anything holding them, and
- * an existing folder only when it is empty or an earlier render marked it.
+ * Where a render may write: never the repository (but its git-ignored out/), the current folder or
+ * anything holding them, never through a symlink, only under a folder it can write to, and an
+ * existing folder only when it is empty or an earlier render marked it. Checked before the program
+ * runs, so a refused folder costs nothing.
  */
 export function checkOutputFolder(out: string, cwd = process.cwd()): void {
-  const target = realish(path.resolve(cwd, out));
+  const given = path.resolve(cwd, out);
+  const target = realish(given);
   for (const [what, protectedDir] of [["the repository", PROJECT_ROOT], ["the current folder", cwd]] as const) {
-    const relative = path.relative(target, realish(protectedDir));
-    if (relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative))) {
+    if (within(realish(protectedDir), target)) {
       throw new OutputFolderError(`--out ${out}: refusing to write to ${target}, which is or holds ${what}; choose a folder of its own, e.g. out/<stack>`);
     }
+  }
+  const repository = realish(PROJECT_ROOT);
+  if (within(target, repository) && !within(target, path.join(repository, "out"))) {
+    throw new OutputFolderError(`--out ${out}: ${target} lies inside the repository, where only out/ is the render's; choose out/<stack> or a folder outside`);
+  }
+  if (fs.existsSync(given) && fs.lstatSync(given).isSymbolicLink()) {
+    throw new OutputFolderError(`--out ${out}: is a symlink (to ${target}); name the folder itself`);
+  }
+  const parent = nearestExisting(path.dirname(target));
+  if (!fs.statSync(parent).isDirectory()) throw new OutputFolderError(`--out ${out}: ${parent} is a file, not a folder; choose a folder`);
+  try {
+    // The render writes a fresh folder next to the target: prove it can before anything runs.
+    fs.rmdirSync(fs.mkdtempSync(path.join(parent, ".observability-render-check-")));
+  } catch (err) {
+    throw new OutputFolderError(`--out ${out}: cannot create a folder in ${parent} (${(err as NodeJS.ErrnoException).code ?? "error"}); choose a writable folder`);
   }
   if (!fs.existsSync(target)) return;
   if (!fs.lstatSync(target).isDirectory()) throw new OutputFolderError(`--out ${out}: ${target} exists and is not a folder; refusing to replace it`);
@@ -218,6 +253,12 @@ export function checkOutputFolder(out: string, cwd = process.cwd()): void {
       `--out ${out}: ${target} holds files an earlier render did not write (no ${RENDER_MARKER}); refusing to delete them: choose an empty or new folder`,
     );
   }
+}
+
+/** `p`, or its nearest ancestor that exists. */
+function nearestExisting(p: string): string {
+  while (!fs.existsSync(p) && path.dirname(p) !== p) p = path.dirname(p);
+  return p;
 }
 
 /** The real path of `p`, or of its nearest existing ancestor joined with the rest, so symlinks cannot hide the repository. */
@@ -273,11 +314,11 @@ function writeRenderFiles(dir: string, run: OfflineRun, rendered: Rendered): voi
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  // Before anything else: a refused folder costs the user nothing.
+  checkOutputFolder(args.out);
   const notices: string[] = [];
   const config = withOverrides(readStackFile(args.stack), args, notices);
   for (const notice of notices) console.error(`render: ${notice}`);
-  // Before the program runs: a refused folder costs the user nothing.
-  checkOutputFolder(args.out);
   const run = await runProgram(args.stack, config);
   const rendered = renderRun(run);
   writeRender(args.out, run, rendered);
@@ -289,7 +330,7 @@ async function main(): Promise<void> {
 function report(err: Error): number {
   if (err instanceof UsageError) return console.error(`render: ${err.message}`), 2;
   if (err instanceof StackFileError) return console.error(`render: ${err.message}`), 2;
-  if (err instanceof OutputFolderError) return console.error(`render: ${err.message}`), 1;
+  if (err instanceof OutputFolderError) return console.error(`render: ${err.message}`), 2;
   // One line per problem, each naming its key: what to fix, nothing else.
   if (err.name === "SettingsError") return (err as SettingsError).problems.forEach((problem) => console.error(problem)), 1;
   console.error(`render failed: ${err.stack ?? err}`);

@@ -121,7 +121,9 @@ export function settingsReference(): string {
       key,
       type: "secret",
       default: "unset",
-      allowed: key.endsWith("WebhookUrl") ? "an https:// URL, set with pulumi config set --secret" : "non-empty, set with pulumi config set --secret",
+      allowed: key.endsWith("WebhookUrl")
+        ? "an https:// URL (a query is kept), one line, set with pulumi config set --secret"
+        : "non-empty, one line without control characters or whitespace at either end (the programs trim the file they read it from), set with pulumi config set --secret",
       description: "",
     });
   }

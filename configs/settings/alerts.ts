@@ -37,14 +37,15 @@ export const alertsSchema = z
     rateWindow: duration.default("5m").describe("Window of every rate() and latency quantile: at least twice the slowest scrape interval it covers (app.scrapeInterval, prometheus.scrapeInterval), so rate() always has two samples; four intervals survive a missed scrape."),
     /** Where people read docs/runbooks.md (e.g. its page on your Git host); every rule links to its section there. */
     runbooksUrl: grammar(
+      goTemplateLiteralProblem,
       (value) =>
         /^https?:/i.test(value)
-          ? urlProblem(value, ["https", "http"], "https://git.example.com/observability/blob/main/docs/runbooks.md") ??
-            (value.includes("#") ? "must be a URL without #fragment (each rule adds its section's anchor)" : undefined)
+          ? value.includes("#")
+            ? "must be a URL without #fragment (each rule adds its section's anchor)"
+            : urlProblem(value, ["https", "http"], "https://git.example.com/observability/blob/main/docs/runbooks.md", { query: true })
           : /^[\w./-]+$/.test(value)
             ? undefined
             : "must be an http(s) URL without #fragment, like https://git.example.com/observability/blob/main/docs/runbooks.md, or a relative path like docs/runbooks.md",
-      goTemplateLiteralProblem,
     )
       .default("docs/runbooks.md")
       .describe("Where people read docs/runbooks.md (e.g. its page on your Git host); every rule links to its section there."),

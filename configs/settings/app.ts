@@ -2,7 +2,8 @@
 import { z } from "zod";
 import { BUILT_IN_JOB_NAMES } from "../scrape-jobs";
 import { settingKey } from "./problems";
-import { dnsLabel, duration, hostPort, labelValue } from "./value-schemas";
+import { metricsPathProblem } from "./grammars";
+import { dnsLabel, duration, grammar, hostPort, labelValue } from "./value-schemas";
 
 export const appSchema = z
   .object({
@@ -15,15 +16,18 @@ export const appSchema = z
       .default("fastapi")
       .describe("Job name of the app's scrape job; the alert rules select on it. Not the name of a built-in job (prometheus, node-exporter, kubelet, …)."),
     scrapeInterval: duration.default("10s"),
-    metricsPath: z
-      .string()
-      .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%\/-]*$/, "must be a URL path starting with / (no spaces, ? or #), like /metrics")
+    metricsPath: grammar(metricsPathProblem)
       .default("/metrics")
       .describe("Path of the app's metrics; pods override it with the prometheus.io/path annotation."),
     /** Namespaces to discover annotated pods in; empty means all. */
     namespaces: z.array(dnsLabel).default([]).describe("Namespaces to discover annotated pods in; empty means all."),
     /** Targets outside the cluster, scraped as the same job. */
-    staticTargets: z.array(hostPort).default([]).describe("Targets outside the cluster, scraped as the same job."),
+    staticTargets: z
+      .array(hostPort)
+      .default([])
+      .describe(
+        "Targets outside the app's pods, scraped as the same job. Prometheus' NetworkPolicy opens each on its port: an IP address as itself, a Service name (svc, svc.namespace, svc.namespace.svc.cluster.local) in its namespace, any other name outside the cluster (write a two-label outside name with a final dot: example.com.:9100).",
+      ),
     /** Value of the pods' `app` label that selects the JSON log pipeline. */
     logAppLabel: labelValue.default("crypto-orchestrator").describe("Value of the pods' app label that selects the JSON log pipeline."),
   })

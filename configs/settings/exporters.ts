@@ -3,6 +3,9 @@ import { z } from "zod";
 import { hostPort } from "./value-schemas";
 
 export const exportersSchema = z
-  .object({ redis: hostPort.optional(), postgres: hostPort.optional() })
+  .object({
+    redis: hostPort.optional().describe("host:port of a Redis exporter; reached as app.staticTargets are (a Service name in its namespace, an address as itself)."),
+    postgres: hostPort.optional().describe("host:port of a PostgreSQL exporter; reached as app.staticTargets are (a Service name in its namespace, an address as itself)."),
+  })
   .strict()
   .default({});

@@ -1,14 +1,19 @@
 /** `observability:grafana`: Grafana, its login, plugins, Ingress and the grafana.com dashboards it fetches. */
 import { z } from "zod";
-import { dns1123SubdomainProblem, iniValueProblem, urlProblem } from "./grammars";
+import { ingressHostProblem, iniValueProblem, urlProblem } from "./grammars";
 import { dnsSubdomain, grammar, positiveSize, resources, serviceToggle } from "./value-schemas";
 
 /** A dashboard from grafana.com by id and pinned revision, e.g. {id: 1860, revision: 41, folder: "Infrastructure"}. */
 const communityDashboardSchema = z
   .object({
-    id: z.number().int().positive("must be a grafana.com dashboard id like 1860"),
+    id: z.number().int().positive("must be a grafana.com dashboard id like 1860").max(Number.MAX_SAFE_INTEGER, "must be a grafana.com dashboard id like 1860 (a safe integer: larger numbers lose digits)"),
     /** Pinned like an image tag: a new revision is a reviewed change. */
-    revision: z.number().int().positive("must be a revision number like 41").describe("Pinned like an image tag: a new revision is a reviewed change."),
+    revision: z
+      .number()
+      .int()
+      .positive("must be a revision number like 41")
+      .max(Number.MAX_SAFE_INTEGER, "must be a revision number like 41 (a safe integer: larger numbers lose digits)")
+      .describe("Pinned like an image tag: a new revision is a reviewed change."),
     /** Grafana folder to show it in; the same names as the stack's own folders merge with them. */
     folder: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 _-]{0,62}$/, "must be a folder name of letters, digits, spaces, - and _").default("Community").describe("Grafana folder to show it in; the same names as the stack's own folders merge with them."),
     /** The dashboard's datasource inputs (its `__inputs`, e.g. DS_PROMETHEUS) and the stack datasource each stands for. */
@@ -33,7 +38,7 @@ export const grafanaSchema = z
       .regex(/^[A-Za-z0-9._@+-]{1,100}$/, "must be a login of letters, digits and . _ @ + - (at most 100; it is written to grafana.ini)")
       .default("admin")
       .describe("Grafana's admin login; the password is observability:grafanaAdminPassword or a generated one."),
-    rootUrl: grammar((value) => urlProblem(value, ["https", "http"], "https://grafana.example.com"), iniValueProblem)
+    rootUrl: grammar(iniValueProblem, (value) => urlProblem(value, ["https", "http"], "https://grafana.example.com"))
       .default("http://localhost:3000")
       .describe("The URL users reach Grafana at (links in alerts, cookies); an Ingress host replaces it."),
     plugins: z
@@ -49,7 +54,7 @@ export const grafanaSchema = z
     /** An Ingress for Grafana; when set, Grafana's root URL follows its host. */
     ingress: z
       .object({
-        host: grammar((value) => (dns1123SubdomainProblem(value) ? "must be a host name like grafana.example.com (RFC 1123: lowercase labels of letters, digits and '-')" : undefined)),
+        host: grammar(ingressHostProblem),
         className: dnsSubdomain.optional(),
         /** Secret holding the TLS certificate for the host; unset serves plain HTTP. */
         tlsSecretName: dnsSubdomain.optional().describe("Secret holding the TLS certificate for the host; unset serves plain HTTP."),

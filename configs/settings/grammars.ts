@@ -5,8 +5,11 @@
  * allowed) or undefined.
  */
 import { parseAll as parseImageReference } from "@swimlane/docker-reference";
-import { parseOneAddress } from "email-addresses";
 import * as ipaddr from "ipaddr.js";
+import { isVersionTag } from "../images";
+import { isIPv4 } from "./addresses";
+
+export { hostPortProblem, mailboxProblem, portProblem, urlProblem } from "./addresses";
 
 // ---------------------------------------------------------------------------------------------
 // Prometheus durations: prometheus/common model/time.go ParseDuration. Units y w d h m s ms, each at
@@ -27,6 +30,16 @@ export function prometheusDurationNs(text: string): bigint | undefined {
     if (total > MAX_INT64) return undefined;
   }
   return total;
+}
+
+/**
+ * A metrics path Prometheus sends as it is: each target's URL is url.URL{Path: metrics_path}, whose
+ * EscapedPath percent-encodes everything else (`%` itself, spaces, non-ASCII, ! ' ( ) *).
+ */
+export function metricsPathProblem(value: string): string | undefined {
+  return /^\/[A-Za-z0-9\-._~$&+,;=:@/]*$/.test(value)
+    ? undefined
+    : "must be a URL path starting with /, of letters, digits and - . _ ~ $ & + , ; = : @ / (Prometheus percent-encodes anything else, % included), like /metrics";
 }
 
 export const DURATION_RULE = "must be a duration like 15s, 5m, 12h, 30d (units ms s m h d w y, largest first, each once, above 0 and at most 292y)";
@@ -63,11 +76,25 @@ export function dns1123LabelProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** Object names (StorageClass, IngressClass, Secret): IsDNS1123Subdomain has no limit per label, only 253 in all. */
 export function dns1123SubdomainProblem(value: string): string | undefined {
-  if (value.length > 253 || !value.split(".").every((label) => DNS1123_SUBDOMAIN_LABEL.test(label) && label.length <= 63)) {
+  if (value.length > 253 || !value.split(".").every((label) => DNS1123_SUBDOMAIN_LABEL.test(label))) {
     return "must be a DNS name (RFC 1123 subdomain): dot-separated labels of lowercase letters, digits and '-', at most 253 characters, e.g. ebs.csi.gp3";
   }
   return undefined;
+}
+
+/**
+ * A label key (IsQualifiedName): an optional prefix, a DNS subdomain of at most 253 characters, and
+ * `/`, then a name of at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit.
+ */
+export function labelKeyProblem(value: string): string | undefined {
+  const rule = "must be a Kubernetes label key like k8s-app or app.kubernetes.io/name: an optional DNS-name prefix (at most 253 characters) and '/', then a name of at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit";
+  const parts = value.split("/");
+  if (parts.length > 2) return rule;
+  const name = parts[parts.length - 1];
+  if (parts.length === 2 && (parts[0] === "" || dns1123SubdomainProblem(parts[0]))) return rule;
+  return name.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(name) ? undefined : rule;
 }
 
 export function labelValueProblem(value: string): string | undefined {
@@ -90,30 +117,13 @@ export function namespaceProblem(value: string): string | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Host names and ports: RFC 1123 host names (what Ingress hosts and Go's net.Dial accept), IP
-// addresses through ipaddr.js, ports 1-65535.
-export function hostnameProblem(value: string): string | undefined {
-  const lower = value.toLowerCase();
-  if (lower.length > 253 || !lower.split(".").every((label) => label.length <= 63 && DNS1123_SUBDOMAIN_LABEL.test(label))) {
-    return "must be a host name like grafana.example.com (dot-separated labels of letters, digits and '-')";
-  }
+// Host names that reach DNS as they are (an Ingress host): RFC 1123 labels of at most 63
+// characters, never an IP address (the Ingress API refuses one: it matches the Host header).
+export function ingressHostProblem(value: string): string | undefined {
+  const rule = "must be a host name like grafana.example.com (lowercase dot-separated labels of letters, digits and '-', each at most 63 characters; not an IP address)";
+  if (isIPv4(value) || value.includes(":")) return rule;
+  if (value.length > 253 || !value.split(".").every((label) => label.length <= 63 && DNS1123_SUBDOMAIN_LABEL.test(label))) return rule;
   return undefined;
-}
-
-export function portProblem(text: string): string | undefined {
-  return /^[1-9]\d{0,4}$/.test(text) && Number(text) <= 65535 ? undefined : "must be a port between 1 and 65535";
-}
-
-/** `host:port` as Go's net.SplitHostPort reads it; IPv6 addresses in brackets. */
-export function hostPortProblem(value: string): string | undefined {
-  const rule = "must be host:port with a port between 1 and 65535, e.g. redis-exporter.db:9121 or [fd00::1]:9121";
-  const match = /^(\[([^\]]+)\]|[^:[\]]+):([^:]+)$/.exec(value);
-  if (!match) return rule;
-  const [, host, bracketed, port] = match;
-  if (portProblem(port)) return rule;
-  if (bracketed !== undefined) return ipaddr.IPv6.isValid(bracketed) && !bracketed.includes("%") ? undefined : rule;
-  if (ipaddr.IPv4.isValidFourPartDecimal(host)) return undefined;
-  return hostnameProblem(host) ? rule : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -141,7 +151,8 @@ export function cidrProblem(value: string): string | undefined {
 // Image references: distribution/reference's grammar (ported by @swimlane/docker-reference), pinned:
 // a tag other than latest, or a digest.
 export function imageReferenceProblem(value: string): string | undefined {
-  const rule = "must be an image reference pinned to a version tag or a sha256 digest (never latest), e.g. registry.example.com/grafana/grafana:13.2.0";
+  const rule =
+    "must be an image reference pinned to a release tag (a version of at least major.minor, like 13.2.0, v3.14.0 or 2.9.1-debian-12-r3) or a sha256 digest; moving tags (latest, main, stable, nightly, 11) are refused; e.g. registry.example.com/grafana/grafana:13.2.0";
   if (value.length > 255 + 128 + 80) return rule;
   let reference: { tag?: string; digest?: string };
   try {
@@ -152,37 +163,7 @@ export function imageReferenceProblem(value: string): string | undefined {
   // The grammar allows any digest algorithm and length; the registries and the kubelet need a whole sha256 (or sha512).
   const digest = reference.digest;
   if (digest !== undefined) return /^sha256:[a-f0-9]{64}$/.test(digest) || /^sha512:[a-f0-9]{128}$/.test(digest) ? undefined : rule;
-  return reference.tag !== undefined && reference.tag !== "latest" ? undefined : rule;
-}
-
-// ---------------------------------------------------------------------------------------------
-// URLs, through the WHATWG URL parser (Node's URL).
-const CONTROL_OR_SPACE = /[\u0000-\u0020\u007f-\u009f\u2028\u2029]/;
-
-/** An absolute URL with one of `schemes`, a host, and no `user:password@` (it would land in a ConfigMap). */
-export function urlProblem(value: string, schemes: ("https" | "http")[], example: string): string | undefined {
-  const rule = `must be a ${schemes.map((s) => `${s}://`).join(" or ")} URL like ${example}`;
-  if (CONTROL_OR_SPACE.test(value)) return `${rule}, without spaces or control characters`;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return rule;
-  }
-  if (!schemes.some((s) => url.protocol === `${s}:`) || url.hostname === "") return rule;
-  if (url.username !== "" || url.password !== "") return `${rule}, without user:password@ (it would be stored in plain text); credentials are separate settings`;
-  return undefined;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Mail addresses: RFC 5322 mailboxes as Go's net/mail.ParseAddress reads them (Alertmanager parses
-// `from` and `to` with it), so a display name is allowed: `Alerts <alerts@example.com>`.
-export function mailboxProblem(value: string): string | undefined {
-  const rule = "must be an email address like team@example.com or Alerts <alerts@example.com>";
-  if (/[\u0000-\u001f\u007f]/.test(value)) return rule;
-  const parsed = parseOneAddress({ input: value, rfc6532: true }) as { type?: string; domain?: string; local?: string } | null;
-  if (!parsed || parsed.type !== "mailbox" || !parsed.domain || !parsed.local) return rule;
-  return undefined;
+  return reference.tag !== undefined && isVersionTag(reference.tag) ? undefined : rule;
 }
 
 // ---------------------------------------------------------------------------------------------

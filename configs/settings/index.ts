@@ -5,11 +5,12 @@
  */
 import { z } from "zod";
 import { defaultImages, Images } from "../images";
-import { decodeAsSchema } from "../pulumi-values";
+import { decodeAsSchema, reservedKeyProblems } from "../pulumi-values";
 import { alertmanagerSchema } from "./alertmanager";
 import { alertsSchema } from "./alerts";
 import { appJobProblems, appSchema } from "./app";
 import { exportersSchema } from "./exporters";
+import { HttpUrl, parseHttpUrl } from "./addresses";
 import { dns1123LabelProblem } from "./grammars";
 import { grafanaSchema } from "./grafana";
 import { imagesSchema } from "./images";
@@ -72,7 +73,11 @@ export type StackSettings = Omit<ParsedSettings, "images" | "agentsNamespace" | 
   loki: ParsedSettings["loki"] & { enabled: boolean };
   /** Which secret settings are set; their values never enter this object. */
   secretsSet: Record<SecretKey, boolean>;
+  /** Where each chat webhook points (host and port, never its secret path), for the NetworkPolicies; unset when the value is not readable here. */
+  webhookAddresses: Partial<Record<WebhookKey, Pick<HttpUrl, "host" | "kind" | "port">>>;
 };
+
+type WebhookKey = "slackWebhookUrl" | "discordWebhookUrl";
 
 export interface RawSettings {
   /**
@@ -102,7 +107,10 @@ export function parseSettings(raw: RawSettings): StackSettings {
       `${settingKey([key])}: is stored as a secret (pulumi config set --secret), but it is not a secret setting and would reach plain config files; ` +
       `set it without --secret, or keep the value secret in one of: ${SECRET_KEYS.join(", ")}`,
   );
-  const result = settingsSchema.safeParse(decodeAsSchema(settingsSchema, values));
+  const decoded = decodeAsSchema(settingsSchema, values);
+  const reserved = reservedKeyProblems(decoded, [], settingKey);
+  if (reserved.length > 0) throw new SettingsError(reserved);
+  const result = settingsSchema.safeParse(decoded);
   const secretValueProblems = SECRET_KEYS.flatMap((key) => {
     const value = raw.secrets[key]?.value;
     const problem = value === undefined ? undefined : secretValueProblem(key, value);
@@ -113,6 +121,12 @@ export function parseSettings(raw: RawSettings): StackSettings {
   }
 
   const secretsSet = Object.fromEntries(SECRET_KEYS.map((key) => [key, raw.secrets[key] !== undefined])) as Record<SecretKey, boolean>;
+  const webhookAddresses = Object.fromEntries(
+    (["slackWebhookUrl", "discordWebhookUrl"] as const).flatMap((key) => {
+      const url = raw.secrets[key]?.value === undefined ? "" : parseHttpUrl(raw.secrets[key]!.value!, { query: true });
+      return typeof url === "string" ? [] : [[key, { host: url.host, kind: url.kind, port: url.port }]];
+    }),
+  );
   const parsed = result.data;
   const settings: StackSettings = {
     ...parsed,
@@ -120,6 +134,7 @@ export function parseSettings(raw: RawSettings): StackSettings {
     agentsNamespace: parsed.agentsNamespace ?? `${parsed.namespace}-agents`,
     loki: { ...parsed.loki, enabled: parsed.loki.enabled ?? parsed.externalLoki === undefined },
     secretsSet,
+    webhookAddresses,
   };
   const problems = [
     ...secretProblems(settings, raw.secrets),
@@ -183,6 +198,25 @@ function endpointSecretProblems(settings: StackSettings): string[] {
     .map(([, key, path]) => `${settingKey([key])}: is required because ${settingKey(path)} is set; set it with: pulumi config set --secret ${settingKey([key])} <value>`);
 }
 
+/**
+ * The stack creates its two namespaces and puts a default-deny policy into each: neither may be one
+ * another system owns (the ingress controller's, the cluster DNS's, one of the app's).
+ */
+function ownedNamespaceProblems(settings: StackSettings): string[] {
+  const np = settings.networkPolicies;
+  const owners: [string, string][] = [
+    [np.ingressNamespace, `the ingress controller's namespace (${settingKey(["networkPolicies", "ingressNamespace"])})`],
+    [np.dns.namespace, `the cluster DNS's namespace (${settingKey(["networkPolicies", "dns", "namespace"])})`],
+    ...settings.app.namespaces.map((ns): [string, string] => [ns, `a namespace of the app (${settingKey(["app", "namespaces"])})`]),
+  ];
+  return (["namespace", "agentsNamespace"] as const).flatMap((key) => {
+    const owner = owners.find(([ns]) => ns === settings[key]);
+    return owner
+      ? [`${settingKey([key])}: must not be ${owner[1]}: the stack creates its namespaces, owns them and denies all traffic there but its own; choose a namespace of its own, e.g. monitoring`]
+      : [];
+  });
+}
+
 function dependencyProblems(settings: StackSettings): string[] {
   const problems: string[] = [];
   if (settings.mailCatcher.enabled && settings.alertmanager.smtp.authUsername !== undefined) {
@@ -201,6 +235,7 @@ function dependencyProblems(settings: StackSettings): string[] {
     );
   }
   problems.push(...lokiReplicationProblems(settings.loki));
+  problems.push(...ownedNamespaceProblems(settings));
   if (settings.agentsNamespace === settings.namespace) {
     problems.push(`${settingKey(["agentsNamespace"])}: must differ from ${settingKey(["namespace"])}: the servers' namespace enforces the restricted Pod Security Standard, which the agents cannot meet`);
   }

@@ -31,8 +31,10 @@ const lokiObjectStorageSchema = z
     insecure: z.boolean().default(false).describe("true: plain http to the endpoint (e.g. an in-cluster MinIO); false: https."),
     egressCidrs: z
       .array(grammar(cidrProblem))
+      // An empty `to:` in a NetworkPolicy opens every destination: an empty list is refused, unset means the endpoint's own.
+      .nonempty("must name at least one CIDR, or be left unset (the NetworkPolicy then follows the endpoint's host)")
       .optional()
-      .describe("Where the endpoint's addresses lie, for the NetworkPolicy; unset: any address on the endpoint's port."),
+      .describe("Where the endpoint's addresses lie, for the NetworkPolicy; unset: the endpoint's IP address, its namespace for a cluster Service name (svc.namespace, svc.namespace.svc.cluster.local), or any address outside the cluster for another name, on the endpoint's port."),
   })
   .strict();
 
@@ -72,7 +74,7 @@ export const LOKI_PUSH_PATH = "/loki/api/v1/push";
 /** Send logs to an external Loki (e.g. Grafana Cloud) instead of the in-cluster one; password: `observability:externalLokiPassword`. */
 export const externalLokiSchema = z
   .object({
-    url: httpsUrl.refine((url) => url.endsWith(LOKI_PUSH_PATH) && url.length > `https://${LOKI_PUSH_PATH}`.length, {
+    url: httpsUrl().refine((url) => url.endsWith(LOKI_PUSH_PATH) && url.length > `https://${LOKI_PUSH_PATH}`.length, {
       message: `must be a Loki push URL ending in ${LOKI_PUSH_PATH}, like https://logs-prod-eu-west-0.grafana.net${LOKI_PUSH_PATH} (Grafana queries the same URL without that path)`,
     }),
     username: z.string().min(1, "must not be empty"),

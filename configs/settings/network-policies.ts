@@ -1,6 +1,6 @@
 /** `observability:networkPolicies`: the default-deny policies and the cluster addresses they let through. */
 import { z } from "zod";
-import { cidrProblem } from "./grammars";
+import { cidrProblem, labelKeyProblem } from "./grammars";
 import { cidr, dnsLabel, grammar, labelValue } from "./value-schemas";
 
 const PRIVATE_RANGES: [string, ...string[]] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
@@ -8,14 +8,6 @@ const PRIVATE_RANGES: [string, ...string[]] = ["10.0.0.0/8", "172.16.0.0/12", "1
 const PRIVATE_RANGES_V4_V6 = [...PRIVATE_RANGES, "fc00::/7"];
 /** A range cut out of 0.0.0.0/0 or ::/0: Kubernetes requires an `except` to lie strictly inside its `cidr`. */
 const internetExceptCidr = grammar(cidrProblem, (value) => (/\/0$/.test(value) ? "must be narrower than /0: it is cut out of the whole internet" : undefined));
-/** A Kubernetes label key: an optional DNS-subdomain prefix and `/`, then a name of at most 63 characters. */
-const labelKey = z
-  .string()
-  .regex(
-    /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
-    "must be a Kubernetes label key like k8s-app or app.kubernetes.io/name",
-  );
-
 export const networkPoliciesSchema = z
   .object({
     enabled: z
@@ -43,7 +35,7 @@ export const networkPoliciesSchema = z
       .object({
         namespace: dnsLabel.default("kube-system").describe("Namespace of the cluster DNS pods."),
         podLabels: z
-          .record(labelKey, labelValue)
+          .record(grammar(labelKeyProblem), labelValue)
           .refine((labels) => Object.keys(labels).length > 0, { message: "must name at least one label, e.g. {k8s-app: kube-dns}" })
           .default({ "k8s-app": "kube-dns" })
           .describe("Labels of the cluster DNS pods (CoreDNS keeps kube-dns's k8s-app: kube-dns)."),

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { duration, finite, httpsUrl, positiveSize, resources, serviceToggle, singleLine } from "./value-schemas";
 
-const basicAuthEndpoint = z.object({ url: httpsUrl, username: singleLine }).strict();
+const basicAuthEndpoint = z.object({ url: httpsUrl({ query: true }), username: singleLine }).strict();
 
 export const prometheusSchema = z
   .object({

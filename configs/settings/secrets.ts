@@ -16,9 +16,15 @@ export const SECRET_KEYS = [
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
-/** What a secret's program reads it as: a webhook is an https URL; anything else is a non-empty value. The message never holds the value. */
+/**
+ * What a secret's program reads it as: one line (Loki reads its key inside YAML, the others are files
+ * whose programs trim them: a leading or trailing space would be lost); a webhook is an https URL.
+ * The message never holds the value.
+ */
 export function secretValueProblem(key: SecretKey, value: string): string | undefined {
   if (value.trim() === "") return "must not be empty";
-  if (key.endsWith("WebhookUrl")) return urlProblem(value, ["https"], "https://hooks.example.com/services/… (the webhook carries its own credentials)");
+  if (/[\p{Cc}\p{Zl}\p{Zp}]/u.test(value)) return "must be one line without control characters (line breaks, tabs, NEL, U+2028/U+2029)";
+  if (value.trim() !== value) return "must not begin or end with whitespace (Prometheus, Alertmanager and Grafana trim the file they read it from)";
+  if (key.endsWith("WebhookUrl")) return urlProblem(value, ["https"], "https://hooks.example.com/services/… (the webhook carries its own credentials)", { query: true });
   return undefined;
 }

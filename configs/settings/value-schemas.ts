@@ -87,7 +87,11 @@ export const serviceToggle = { enabled: z.boolean().default(true) };
 export const agentSchema = (cpu: string, memory: string, memoryLimit: string) =>
   z.object({ ...serviceToggle, resources: resources(cpu, memory, memoryLimit) }).strict().default({});
 
-/** https only: credentials are sent with every request. */
-export const httpsUrl = grammar((value) => urlProblem(value, ["https"], "https://host/path (credentials are sent with every request)"));
+/**
+ * https only: credentials are sent with every request. `query`: the program sends to the URL as it is
+ * (remote write), rather than appending paths to it (a Loki base URL).
+ */
+export const httpsUrl = (options: { query?: boolean } = {}) =>
+  grammar((value) => urlProblem(value, ["https"], "https://host/path (credentials are sent with every request)", options));
 /** Text that lands in a YAML config file as one value: one line, no control characters. */
 export const singleLine = grammar((value) => (value === "" ? "must be one line of text, not empty" : /[\u0000-\u001f\u007f]/.test(value) ? "must be one line without control characters" : undefined));

@@ -1,9 +1,11 @@
 import { parse } from "yaml";
 import { buildAlloyConfig, toAlloy } from "../../configs/alloy";
 import { logDestination } from "../../configs/log-destination";
+import { internet } from "../../configs/network-policies";
 import { buildPromtailConfig } from "../../configs/promtail";
 import { parseSettings } from "../../configs/settings";
 import { containersOf, find, render } from "../helpers/render";
+import { stackSettings } from "../helpers/stack-settings";
 
 const REMOTE_WRITE = { url: "https://prometheus-prod-01-eu-west-0.grafana.net/api/prom/push", username: "123456" };
 const EXTERNAL_LOKI = { url: "https://logs-prod-eu-west-0.grafana.net/loki/api/v1/push", username: "654321" };
@@ -64,7 +66,8 @@ describe("the guide's production options", () => {
     test("with network policies, Grafana may reach it on its https port", async () => {
       const r = await render({ stack: "prod", ...external });
       const grafana = find(r, "NetworkPolicy", "grafana").spec;
-      expect(grafana.egress).toContainEqual({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ port: 443, protocol: "TCP" }] });
+      // Anywhere outside the cluster: its pod and Service ranges are cut out.
+      expect(grafana.egress).toContainEqual({ to: internet(stackSettings("prod").networkPolicies), ports: [{ port: 443, protocol: "TCP" }] });
       expect(r.manifests.some((m) => m.kind === "NetworkPolicy" && m.metadata.name === "loki")).toBe(false);
     });
 

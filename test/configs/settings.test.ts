@@ -43,7 +43,7 @@ describe("stack settings", () => {
 
   test("a malformed email address is refused", () => {
     expect(problems({ alertmanager: { email: { critical: "oncall-at-example.com" } } })).toEqual([
-      "observability:alertmanager.email.critical: must be an email address like team@example.com or Alerts <alerts@example.com>",
+      expect.stringMatching(/^observability:alertmanager\.email\.critical: must be one email address as Alertmanager's Go mail parser reads it, like team@example\.com/),
     ]);
   });
 
@@ -76,7 +76,7 @@ describe("stack settings", () => {
 
   test("external endpoints must use https", () => {
     expect(problems({ prometheus: { remoteWrite: { url: "http://plain.example.com/push", username: "1" } } }, { remoteWritePassword: { secure: true } })).toEqual([
-      "observability:prometheus.remoteWrite.url: must be a https:// URL like https://host/path (credentials are sent with every request)",
+      expect.stringMatching(/^observability:prometheus\.remoteWrite\.url: must be a https:\/\/ URL like https:\/\/host\/path \(credentials are sent with every request\)/),
     ]);
   });
 

@@ -1,4 +1,4 @@
-import { CONFIG_NAMESPACE, parseSettings, RawSettings, SecretKey, StackSettings } from "../../configs/settings";
+import { CONFIG_NAMESPACE, parseSettings, RawSettings, SecretKey, SettingsError, StackSettings } from "../../configs/settings";
 import { readStackFile } from "../../scripts/offline";
 
 type Values = Record<string, unknown>;
@@ -45,4 +45,15 @@ export function stackSettings(stack: string, overrides: Values = {}, extraSecret
   const raw = rawStackSettings(stack);
   for (const key of extraSecrets) raw.secrets[key] = { secure: true };
   return parseSettings({ values: deepMerge(raw.values, overrides), secrets: raw.secrets });
+}
+
+/** The problems parseSettings reports for these values; none when it accepts them. */
+export function settingsProblems(values: Values, secrets: RawSettings["secrets"] = {}): string[] {
+  try {
+    parseSettings({ values, secrets });
+  } catch (err) {
+    if (!(err instanceof SettingsError)) throw err;
+    return err.problems;
+  }
+  return [];
 }

@@ -586,7 +586,8 @@ const throttling = (throttledPerHundred: number) => [
 ];
 const appVolume = { job: "kubelet", metrics_path: "/metrics", instance: "10.0.0.5:10250", node: "worker-1", namespace: "trading", persistentvolumeclaim: "postgres-data" };
 const appVolumeAlert = { ...appVolume, service: "trading/postgres-data" };
-const appVolumeStats = (available: string) => {
+/** `readOnlyDecoy`: the read-only volume and kube-state-metrics' series that tell it apart (a stack without kube-state-metrics has neither). */
+const appVolumeStats = (available: string, readOnlyDecoy = true) => {
   const stats = (labels: Record<string, string>, free: string) => [
     series("kubelet_volume_stats_capacity_bytes", labels, gauge(1000)),
     series("kubelet_volume_stats_available_bytes", labels, free),
@@ -595,8 +596,12 @@ const appVolumeStats = (available: string) => {
     ...stats(appVolume, available),
     // Decoys, full and filling: the stack's own volume (MonitoringVolumeFull's), and a read-only one (full by design).
     ...stats({ ...appVolume, namespace: "monitoring", persistentvolumeclaim: "prometheus-data" }, dropped(500, 10)),
-    ...stats({ ...appVolume, persistentvolumeclaim: "shared-assets" }, dropped(500, 10)),
-    series("kube_persistentvolumeclaim_access_mode", { ...ksm, namespace: "trading", persistentvolumeclaim: "shared-assets", access_mode: "ReadOnlyMany" }, gauge(1)),
+    ...(readOnlyDecoy
+      ? [
+          ...stats({ ...appVolume, persistentvolumeclaim: "shared-assets" }, dropped(500, 10)),
+          series("kube_persistentvolumeclaim_access_mode", { ...ksm, namespace: "trading", persistentvolumeclaim: "shared-assets", access_mode: "ReadOnlyMany" }, gauge(1)),
+        ]
+      : []),
   ];
 };
 const appVolumeUse = (share: string, threshold: string, severity: Severity) =>
@@ -798,6 +803,24 @@ scenarios.push(
     alert: "KubePersistentVolumeFillingUp",
     situation: "an app volume 98% full and filling; the stack's own and a read-only volume too, neither alerting here",
     series: appVolumeStats(dropped(500, 20)),
+    fires: [
+      { severity: "warning", labels: appVolumeAlert, summary: appVolumeSummary, description: appVolumeUse("98%", "85%", "warning") },
+      { severity: "critical", labels: appVolumeAlert, summary: appVolumeSummary, description: appVolumeUse("98%", "97%", "critical") },
+    ],
+  },
+  // The same from the kubelet's series alone, as a stack without kube-state-metrics sees them.
+  { alert: "KubePersistentVolumeFillingUp", situation: "an app volume 84% full and filling, kubelet series only", series: appVolumeStats(dropped(500, 160), false), fires: [], justUnder: "warning" },
+  {
+    alert: "KubePersistentVolumeFillingUp",
+    situation: "an app volume 96% full and filling, kubelet series only",
+    series: appVolumeStats(dropped(500, 40), false),
+    fires: [{ severity: "warning", labels: appVolumeAlert, summary: appVolumeSummary, description: appVolumeUse("96%", "85%", "warning") }],
+    justUnder: "critical",
+  },
+  {
+    alert: "KubePersistentVolumeFillingUp",
+    situation: "an app volume 98% full and filling, kubelet series only",
+    series: appVolumeStats(dropped(500, 20), false),
     fires: [
       { severity: "warning", labels: appVolumeAlert, summary: appVolumeSummary, description: appVolumeUse("98%", "85%", "warning") },
       { severity: "critical", labels: appVolumeAlert, summary: appVolumeSummary, description: appVolumeUse("98%", "97%", "critical") },

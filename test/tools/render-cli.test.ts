@@ -24,7 +24,7 @@ function expectOneLine(result: { stderr: string }, pattern: RegExp): void {
 describe("render output folder", () => {
   test("--out . is refused and nothing is deleted", async () => {
     const result = await runRenderCommand(["--stack", "dev", "--out", "."]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expectOneLine(result, /^render: --out \.: refusing to write to .*, which is or holds the repository/);
     expect(fs.existsSync(path.join(PROJECT_ROOT, ".git"))).toBe(true);
     expect(fs.existsSync(path.join(PROJECT_ROOT, "package.json"))).toBe(true);
@@ -47,7 +47,7 @@ describe("render output folder", () => {
     fs.mkdirSync(folder);
     fs.writeFileSync(path.join(folder, "keep.txt"), "mine");
     const result = await runRenderCommand(["--stack", "dev", "--out", folder]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expectOneLine(result, /refusing to delete them/);
     expect(fs.readdirSync(folder)).toEqual(["keep.txt"]);
     expect(fs.readFileSync(path.join(folder, "keep.txt"), "utf8")).toBe("mine");
@@ -62,6 +62,38 @@ describe("render output folder", () => {
     expect(() => checkOutputFolder(link)).toThrow(/repository/);
     expect(() => checkOutputFolder(path.join(PROJECT_ROOT, "out", "dev"))).not.toThrow();
   });
+
+  test.each<[string, () => string, RegExp]>([
+    ["a folder under a regular file", () => (fs.writeFileSync(path.join(scratch, "plain"), "x"), path.join(scratch, "plain", "out")), /is a file, not a folder/],
+    ["/dev/null", () => "/dev/null", /exists and is not a folder/],
+    ["a folder under /dev/null", () => "/dev/null/out", /is a file, not a folder/],
+    ["a folder in /proc", () => "/proc/observability-render", /cannot create a folder in \/proc/],
+    ["a symlink to a folder", () => (fs.mkdirSync(path.join(scratch, "real")), fs.symlinkSync(path.join(scratch, "real"), path.join(scratch, "link")), path.join(scratch, "link")), /is a symlink/],
+    ["a symlink into the repository", () => (fs.symlinkSync(path.join(PROJECT_ROOT, "configs"), path.join(scratch, "into-repo")), path.join(scratch, "into-repo", "new")), /inside the repository, where only out\/ is the render's/],
+    ["a folder of the repository outside out/", () => path.join(PROJECT_ROOT, "docs", "render"), /inside the repository/],
+  ])("%s is refused before anything is written", (_, out, message) => {
+    expect(() => checkOutputFolder(out())).toThrow(expect.objectContaining({ name: "OutputFolderError", message: expect.stringMatching(message) }));
+  });
+
+  test.each<[string, string[], RegExp]>([
+    ["an empty --out", ["--out", ""], /^render: --out needs a folder/],
+    ["a folder in /proc", ["--out", "/proc/observability-render"], /^render: --out \/proc\/observability-render: cannot create a folder in \/proc/],
+  ])("%s: one line, exit code 2, before the program runs", async (_, args, message) => {
+    const started = Date.now();
+    const result = await runRenderCommand(["--stack", "dev", ...args]);
+    expect(result.code).toBe(2);
+    expectOneLine(result, message);
+    expect(result.stdout).toBe("");
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  test("a multi-line secret is one settings problem, not an uncaught exception", async () => {
+    const out = path.join(scratch, "multi-line-secret");
+    const result = await runRenderCommand(["--stack", "prod", "--out", out, "--set", "loki.replicas=3", "--set", 'loki.objectStorage={"endpoint":"minio.storage:9000","bucket":"loki","accessKeyId":"loki"}', "--set-secret", "lokiObjectStorageSecretKey=line one\nline two"]);
+    expect(result.code).toBe(1);
+    expectOneLine(result, /^observability:lokiObjectStorageSecretKey: must be one line/);
+    expect(fs.existsSync(out)).toBe(false);
+  }, 60_000);
 
   test("a failure while writing leaves the previous render whole and no partial folder", () => {
     const out = path.join(scratch, "atomic");

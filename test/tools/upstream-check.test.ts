@@ -1,8 +1,8 @@
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { parse, stringify } from "yaml";
+import { parse } from "yaml";
 import { binary, binaryVersion, isPinned, run, versionOlderThan, withBinaries, withPinnedBinaries } from "../helpers/binaries";
+import { copyPrometheusFiles, withCredentialFilesIn } from "../helpers/prometheus-files";
 import { render, RenderResult } from "../helpers/render";
 import { deepMerge, rawStackSettings } from "../helpers/stack-settings";
 
@@ -29,39 +29,6 @@ function withoutKubernetesSd(config: any): any {
     scrape_configs: config.scrape_configs.map(swap),
     alerting: config.alerting ? { alertmanagers: config.alerting.alertmanagers.map(swap) } : undefined,
   };
-}
-
-/**
- * promtool checks that every credentials file exists; the ServiceAccount token exists only inside the
- * pod. This moves each such absolute path to a stand-in file in `dir`, and changes nothing else.
- */
-function withCredentialFilesIn(config: any, dir: string): any {
-  const redirect = (block: any) => {
-    const file = block.authorization?.credentials_file;
-    if (!file) return block;
-    const standIn = path.join(dir, path.basename(file));
-    fs.writeFileSync(standIn, "token");
-    return { ...block, authorization: { ...block.authorization, credentials_file: standIn } };
-  };
-  return {
-    ...config,
-    scrape_configs: config.scrape_configs.map(redirect),
-    ...(config.alerting ? { alerting: { ...config.alerting, alertmanagers: config.alerting.alertmanagers.map(redirect) } } : {}),
-  };
-}
-
-/** The Prometheus files laid out as the pod mounts them (prometheus.yml beside rules/), `edit`ed. */
-function copyPrometheusFiles(r: RenderResult, edit: (config: any, dir: string) => any = (c) => c): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promtool-"));
-  for (const [file, content] of Object.entries(r.files)) {
-    if (!file.startsWith("prometheus/")) continue;
-    const target = path.join(dir, file.slice("prometheus/".length));
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, content);
-  }
-  const config = parse(fs.readFileSync(path.join(dir, "prometheus.yml"), "utf8"));
-  fs.writeFileSync(path.join(dir, "prometheus.yml"), stringify(edit(config, dir)));
-  return dir;
 }
 
 const K8S_SD = "Kubernetes service discovery, which Debian's 2.42 is built without";
