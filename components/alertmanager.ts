@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { noHeartbeatNotice } from "../configs/dead-mans-switch";
 import { ALERTMANAGER_MESH_PORT, ALERTMANAGER_PORT, ALERTMANAGER_SECRETS_DIR, buildAlertmanagerConfig, SECRET_FILES } from "../configs/alertmanager";
 import { ServiceAddress } from "../configs/service-address";
 import { StackSettings } from "../configs/settings";
@@ -51,6 +52,8 @@ export class Alertmanager extends pulumi.ComponentResource {
     const { settings, namespace } = args;
     const { replicas } = settings.alertmanager;
     const meta = labels(NAME, "alerting");
+    const notice = noHeartbeatNotice(settings);
+    if (notice) pulumi.log.warn(notice, this);
 
     const config = configFiles(
       `${name}-config`,

@@ -1,3 +1,4 @@
+import { HeartbeatWebhook, heartbeatReceiver, NOT_WATCHDOG_MATCHER, watchdogRoute } from "./dead-mans-switch";
 import { hostPort, ServiceAddress } from "./service-address";
 import { StackSettings } from "./settings";
 
@@ -56,6 +57,7 @@ export interface Receiver {
   email_configs?: EmailConfig[];
   slack_configs?: SlackConfig[];
   discord_configs?: DiscordConfig[];
+  webhook_configs?: HeartbeatWebhook[];
 }
 
 export interface InhibitRule {
@@ -74,6 +76,7 @@ export const SECRET_FILES = {
   smtpPassword: "smtp-password",
   slackWebhookUrl: "slack-webhook-url",
   discordWebhookUrl: "discord-webhook-url",
+  heartbeatUrl: "heartbeat-url",
 } as const;
 
 export const GROUP_BY = ["alertname", "cluster", "service"];
@@ -94,7 +97,7 @@ export interface AlertmanagerInputs {
 }
 
 /**
- * The guide's routing tree. Alertmanager only continues to later *sibling* routes, never back to
+ * The guide's routing tree, after the Watchdog's own route (dead-mans-switch.ts). Alertmanager only continues to later *sibling* routes, never back to
  * the parent's receiver, so the team's copy of a critical alert needs its own route after `critical`.
  */
 export function buildAlertmanagerConfig(inputs: AlertmanagerInputs): AlertmanagerConfig {
@@ -138,6 +141,7 @@ export function buildAlertmanagerConfig(inputs: AlertmanagerInputs): Alertmanage
       group_interval: am.groupInterval,
       repeat_interval: am.repeatInterval,
       routes: [
+        watchdogRoute(inputs.settings),
         ...chatRoutes,
         { matchers: ['severity="critical"'], receiver: "critical", continue: true },
         { matchers: ['severity="critical"'], receiver: "email" },
@@ -149,7 +153,9 @@ export function buildAlertmanagerConfig(inputs: AlertmanagerInputs): Alertmanage
       { name: "critical", email_configs: [{ to: am.email.critical, send_resolved: true, headers: subject("CRITICAL") }] },
       { name: "warning", email_configs: [{ to: am.email.warning, send_resolved: true, headers: subject("WARNING") }] },
       ...chatReceivers,
+      heartbeatReceiver(inputs.settings, secretFile("heartbeatUrl")),
     ],
-    inhibit_rules: [{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: GROUP_BY }],
+    // Never the Watchdog, whatever its labels: a muted heartbeat would page whoever watches for silence.
+    inhibit_rules: [{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"', NOT_WATCHDOG_MATCHER], equal: GROUP_BY }],
   };
 }

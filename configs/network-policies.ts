@@ -136,7 +136,7 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
           ...(settings.alertmanager.replicas > 1 ? [egressTo([pod("alertmanager")], mesh)] : []),
           // Email goes to the mail catcher when it runs, else to the SMTP relay.
           settings.mailCatcher.enabled ? egressTo([pod("mailpit")], [tcp(PORTS.mailCatcherSmtp)]) : egressTo(internet(np), [tcp(smtpPort)]),
-          ...(chatEnabled ? [egressTo(internet(np), [tcp(443)])] : []),
+          ...alertmanagerInternetEgress(settings, chatEnabled),
         ],
       ),
     );
@@ -197,6 +197,19 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
   }
   policies.push(...agentPolicies(settings));
   return policies;
+}
+
+/**
+ * Slack and Discord on 443, and the heartbeat service (observability:heartbeatUrl) on its port:
+ * one rule to the internet for the ports they share, and the heartbeat's own when its addresses are known.
+ */
+function alertmanagerInternetEgress(settings: StackSettings, chatEnabled: boolean): NonNullable<NetworkPolicySpec["egress"]> {
+  const heartbeat = settings.secretsSet.heartbeatUrl ? settings.alertmanager.heartbeat : undefined;
+  const internetPorts = new Set<number>([...(chatEnabled ? [443] : []), ...(heartbeat && !heartbeat.egressCidrs ? [heartbeat.egressPort] : [])]);
+  return [
+    ...(internetPorts.size > 0 ? [egressTo(internet(settings.networkPolicies), [...internetPorts].map(tcp))] : []),
+    ...(heartbeat?.egressCidrs ? [egressTo(heartbeat.egressCidrs.map((cidr) => ({ ipBlock: { cidr } })), [tcp(heartbeat.egressPort)])] : []),
+  ];
 }
 
 /** The port of an https URL (443 unless it names one). */

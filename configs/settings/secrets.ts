@@ -13,6 +13,7 @@ export const SECRET_KEYS = [
   "remoteWritePassword",
   "externalLokiPassword",
   "lokiObjectStorageSecretKey",
+  "heartbeatUrl",
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
@@ -20,5 +21,6 @@ export type SecretKey = (typeof SECRET_KEYS)[number];
 export function secretValueProblem(key: SecretKey, value: string): string | undefined {
   if (value.trim() === "") return "must not be empty";
   if (key.endsWith("WebhookUrl")) return urlProblem(value, ["https"], "https://hooks.example.com/services/… (the webhook carries its own credentials)");
+  if (key === "heartbeatUrl") return urlProblem(value, ["https"], "https://hc-ping.com/<uuid> (the URL carries its own token)");
   return undefined;
 }

@@ -131,3 +131,29 @@ export class DiscordSink extends WebhookSink<DiscordMessage> {
     return { path, titles: embeds.map((e) => e.title ?? ""), descriptions: embeds.map((e) => e.description ?? "") };
   }
 }
+
+export interface Heartbeat {
+  /** When it arrived (Date.now()). */
+  at: number;
+  path: string;
+  alertnames: string[];
+}
+
+/**
+ * A heartbeat service (healthchecks.io and the like): it only counts pings. With `failing`, it
+ * answers 500 to every one, like a service that is down or a revoked URL.
+ */
+export class HeartbeatSink extends WebhookSink<Heartbeat> {
+  protected get okStatus(): number {
+    return this.failing ? 500 : 200;
+  }
+  protected readonly okBody = "OK";
+
+  constructor(private readonly failing = false) {
+    super();
+  }
+
+  protected read(payload: { alerts?: { labels?: Record<string, string> }[] }, path: string): Heartbeat {
+    return { at: Date.now(), path, alertnames: (payload.alerts ?? []).map((a) => a.labels?.alertname ?? "") };
+  }
+}
