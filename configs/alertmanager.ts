@@ -1,5 +1,6 @@
 import { HeartbeatWebhook, heartbeatReceiver, NOT_WATCHDOG_MATCHER, watchdogRoute } from "./dead-mans-switch";
 import { hostPort, ServiceAddress } from "./service-address";
+import { testAlertRoute } from "./test-alerts";
 import { StackSettings } from "./settings";
 
 /** The subset of alertmanager.yml this stack writes, field names as in the upstream reference. */
@@ -142,6 +143,7 @@ export function buildAlertmanagerConfig(inputs: AlertmanagerInputs): Alertmanage
       repeat_interval: am.repeatInterval,
       routes: [
         watchdogRoute(inputs.settings),
+        testAlertRoute(["email", "critical", "warning", ...chatReceivers.map((r) => r.name)], { groupInterval: am.groupInterval, repeatInterval: am.repeatInterval }),
         ...chatRoutes,
         { matchers: ['severity="critical"'], receiver: "critical", continue: true },
         { matchers: ['severity="critical"'], receiver: "email" },

@@ -1,0 +1,135 @@
+/**
+ * Alertmanager, each replica on its own: ready, in one cluster of every replica, running the rendered
+ * config, holding the Watchdog; and the heartbeat reaching its service. Pure evaluate* functions,
+ * checkAlertmanager fetches.
+ */
+import { ALERTMANAGER_PORT } from "../../configs/alertmanager";
+import { HEARTBEAT_RECEIVER, longestHeartbeatGapMs, noHeartbeatNotice, WATCHDOG_ALERT } from "../../configs/dead-mans-switch";
+import { StackSettings } from "../../configs/settings";
+import { webClientHeaders } from "./credentials";
+import { parseMetrics, Sample, sumOf } from "./metrics-text";
+import { CheckResult, fail, getJson, pass, PodPort, reason, skip, VerifyContext } from "./model";
+import { queryPrometheus } from "./prometheus-checks";
+
+const SERVICE = "alertmanager";
+export const ALERTMANAGER_PODS = { "app.kubernetes.io/name": "alertmanager" };
+export const ALERTMANAGER_CONFIG_MAP = "alertmanager-config";
+
+export interface AlertmanagerStatus {
+  cluster: { status: string; peers?: { name: string; address: string }[] | null };
+  config: { original: string };
+}
+
+export function evaluateCluster(pod: string, replicas: number, status: AlertmanagerStatus): CheckResult {
+  const check = `cluster (${pod})`;
+  const peers = status.cluster.peers ?? [];
+  if (replicas === 1) {
+    return status.cluster.status === "disabled" || peers.length <= 1
+      ? pass(SERVICE, check, "a single instance")
+      : fail(SERVICE, check, `${peers.length} peers, but the stack runs one replica`, "an Alertmanager from elsewhere joined: check --cluster.peer in the StatefulSet");
+  }
+  if (peers.length === replicas && status.cluster.status === "ready") return pass(SERVICE, check, `${peers.length} of ${replicas} peers, ${status.cluster.status}`);
+  return fail(
+    SERVICE,
+    check,
+    `${peers.length} of ${replicas} peers (${peers.map((p) => p.address).join(", ") || "none"}), ${status.cluster.status}`,
+    "replicas that do not gossip each send every notification: are all pods ready, and does the NetworkPolicy allow port 9094 TCP and UDP between them?",
+  );
+}
+
+export function evaluateConfig(pod: string, rendered: string | undefined, status: AlertmanagerStatus): CheckResult {
+  const check = `config (${pod})`;
+  if (rendered === undefined) return fail(SERVICE, check, `ConfigMap ${ALERTMANAGER_CONFIG_MAP} not found`, "run pulumi up");
+  if (status.config.original === rendered) return pass(SERVICE, check, "the loaded config is the rendered one");
+  return fail(SERVICE, check, "the loaded alertmanager.yml differs from the deployed ConfigMap", "see the config-reloader container's logs and alertmanager_config_last_reload_successful: Alertmanager keeps its last good config when a reload fails");
+}
+
+export function evaluateWatchdog(pod: string, alerts: { labels: Record<string, string>; status: { state: string } }[]): CheckResult {
+  const check = `Watchdog (${pod})`;
+  const active = alerts.filter((a) => a.labels.alertname === WATCHDOG_ALERT && a.status.state === "active");
+  if (active.length > 0) return pass(SERVICE, check, "active");
+  return fail(SERVICE, check, `no active ${WATCHDOG_ALERT} alert`, "Prometheus is not sending alerts here: see the Prometheus alertmanagers check, and the rule group dead-mans-switch");
+}
+
+/**
+ * Alertmanager's notification counters for one receiver's integration: by receiver where Alertmanager
+ * labels them so (`receiver_name`), by integration alone otherwise. `sent` counts notifications,
+ * `failed` those that failed after every retry; `attempts`/`failedAttempts` count single requests.
+ */
+export function notificationCounters(samples: Sample[], integration: string, receiver: string) {
+  const byReceiver = samples.some((s) => s.name === "alertmanager_notifications_total" && s.labels.receiver_name !== undefined);
+  const labels: Record<string, string> = byReceiver ? { integration, receiver_name: receiver } : { integration };
+  return {
+    sent: sumOf(samples, "alertmanager_notifications_total", labels),
+    failed: sumOf(samples, "alertmanager_notifications_failed_total", labels),
+    attempts: sumOf(samples, "alertmanager_notification_requests_total", labels),
+    failedAttempts: sumOf(samples, "alertmanager_notification_requests_failed_total", labels),
+  };
+}
+
+export const heartbeatCounters = (samples: Sample[]) => notificationCounters(samples, "webhook", HEARTBEAT_RECEIVER);
+
+/**
+ * The heartbeat reaches its service: heartbeats were sent and none failed since the replicas started,
+ * or, when some did, none failed in the recent window (two longest gaps) and some got through.
+ */
+export function evaluateHeartbeat(settings: Pick<StackSettings, "alertmanager">, sinceStart: { sent: number; failed: number }, recent?: { sent: number; failed: number }): CheckResult {
+  const check = "heartbeat";
+  const gapMinutes = Math.ceil(longestHeartbeatGapMs(settings) / 60_000);
+  const fix = `the heartbeat service did not get its ping: check observability:heartbeatUrl, alertmanager.heartbeat.egressPort/egressCidrs, and the logs (kubectl logs -l app.kubernetes.io/name=alertmanager -c alertmanager | grep webhook)`;
+  if (sinceStart.sent === 0) return fail(SERVICE, check, "no heartbeat sent yet", `the first one goes out a group wait after Alertmanager gets the Watchdog; if the pods are older than ${gapMinutes}m, ${fix}`);
+  if (sinceStart.failed === 0) return pass(SERVICE, check, `${sinceStart.sent} sent, none failed; the service should expect one at least every ${gapMinutes}m`);
+  if (recent && recent.failed === 0 && recent.sent > 0) return pass(SERVICE, check, `${sinceStart.failed} of ${sinceStart.sent} failed earlier; the recent ones got through`);
+  return fail(SERVICE, check, `${sinceStart.failed} of ${sinceStart.sent} heartbeats failed${recent ? `, ${recent.failed} of them recently` : ""}`, fix);
+}
+
+export async function checkAlertmanager(ctx: VerifyContext): Promise<CheckResult[]> {
+  const { cluster, transport, namespace, settings } = ctx;
+  if (!settings.alertmanager.enabled) return [];
+  const { replicas } = settings.alertmanager;
+  const pods = await cluster.pods(namespace, ALERTMANAGER_PODS);
+  const ready = pods.filter((p) => p.ready);
+  const results: CheckResult[] = [
+    ready.length === replicas
+      ? pass(SERVICE, "pods", `${ready.length} of ${replicas} ready`)
+      : fail(SERVICE, "pods", `${ready.length} of ${replicas} ready (${pods.map((p) => `${p.name}: ${p.ready ? "ready" : "not ready"}`).join(", ") || "none found"})`, `kubectl -n ${namespace} describe pods -l app.kubernetes.io/name=alertmanager`),
+  ];
+  const headers = await webClientHeaders(cluster, namespace, "alertmanager");
+  const rendered = (await cluster.configMap(namespace, ALERTMANAGER_CONFIG_MAP))?.["alertmanager.yml"];
+  const metrics: Sample[] = [];
+  for (const pod of ready) {
+    ctx.progress(`alertmanager ${pod.name}`);
+    const target: PodPort = { namespace, pod: pod.name, port: ALERTMANAGER_PORT };
+    const guarded = async (check: string, run: () => Promise<CheckResult>) => {
+      try {
+        results.push(await run());
+      } catch (err) {
+        results.push(fail(SERVICE, `${check} (${pod.name})`, reason(err), `kubectl -n ${namespace} logs ${pod.name} -c alertmanager`));
+      }
+    };
+    await guarded("ready", async () => {
+      const response = await transport.request(target, "/-/ready", { headers });
+      return response.status === 200 ? pass(SERVICE, `ready (${pod.name})`, "ready") : fail(SERVICE, `ready (${pod.name})`, `HTTP ${response.status}`, `kubectl -n ${namespace} logs ${pod.name} -c alertmanager`);
+    });
+    const status = await getJson<AlertmanagerStatus>(transport, target, "/api/v2/status", headers).catch((err) => err as Error);
+    await guarded("cluster", async () => (status instanceof Error ? Promise.reject(status) : evaluateCluster(pod.name, replicas, status)));
+    await guarded("config", async () => (status instanceof Error ? Promise.reject(status) : evaluateConfig(pod.name, rendered, status)));
+    await guarded("Watchdog", async () => evaluateWatchdog(pod.name, await getJson(transport, target, `/api/v2/alerts?${new URLSearchParams({ filter: `alertname="${WATCHDOG_ALERT}"` })}`, headers)));
+    const text = await transport.request(target, "/metrics", { headers }).catch(() => undefined);
+    if (text?.status === 200) metrics.push(...parseMetrics(text.text));
+  }
+  if (!settings.secretsSet.heartbeatUrl) {
+    results.push(skip(SERVICE, "heartbeat", noHeartbeatNotice(settings as StackSettings) ?? "no heartbeat URL"));
+  } else {
+    const sinceStart = heartbeatCounters(metrics);
+    let recent: { sent: number; failed: number } | undefined;
+    if (sinceStart.failed > 0 && settings.prometheus.enabled) {
+      const window = `${Math.ceil((2 * longestHeartbeatGapMs(settings)) / 1000)}s`;
+      const increase = async (metric: string) =>
+        (await queryPrometheus(ctx, `sum(increase(${metric}{integration="webhook"}[${window}]))`).catch(() => [])).reduce((sum, r) => sum + Number(r.value[1]), 0);
+      recent = { sent: await increase("alertmanager_notifications_total"), failed: await increase("alertmanager_notifications_failed_total") };
+    }
+    results.push(evaluateHeartbeat(settings, sinceStart, recent));
+  }
+  return results;
+}
