@@ -23,6 +23,7 @@ export function evaluateDaemonSet(name: string, status: DaemonSetStatus | undefi
 /** Lines dropped after retries are lost; failed requests that were retried are not, but are named. */
 export function evaluateSending(agent: keyof typeof AGENTS, byPod: Record<string, Sample[]>): CheckResult {
   const { dropped, requests } = AGENTS[agent];
+  if (Object.keys(byPod).length === 0) return fail(SERVICE, "sending", "no ready agent pod to ask", "see the pods check above");
   const losing = Object.entries(byPod).filter(([, samples]) => sumOf(samples, dropped) > 0);
   const failedRequests = Object.values(byPod).reduce((sum, samples) => sum + samples.filter((s) => s.name === requests && s.labels.status_code !== undefined && !s.labels.status_code.startsWith("2")).reduce((n, s) => n + s.value, 0), 0);
   const retried = failedRequests > 0 ? `; ${failedRequests} pushes failed and were retried` : "";

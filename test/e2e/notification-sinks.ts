@@ -107,8 +107,8 @@ abstract class WebhookSink<Message> {
 
 /** Answers like Slack's incoming webhooks. */
 export class SlackSink extends WebhookSink<SlackMessage> {
-  protected readonly okStatus = 200;
-  protected readonly okBody = "ok";
+  protected readonly okStatus: number = 200;
+  protected readonly okBody: string = "ok";
   protected read(payload: { channel: string; attachments?: { title?: string; text?: string }[] }): SlackMessage {
     const attachments = payload.attachments ?? [];
     return { channel: payload.channel, titles: attachments.map((a) => a.title ?? ""), texts: attachments.map((a) => a.text ?? "") };
