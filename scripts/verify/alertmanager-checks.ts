@@ -8,7 +8,7 @@ import { HEARTBEAT_RECEIVER, longestHeartbeatGapMs, noHeartbeatNotice, WATCHDOG_
 import { StackSettings } from "../../configs/settings";
 import { webClientHeaders } from "./credentials";
 import { parseMetrics, Sample, sumOf } from "./metrics-text";
-import { CheckResult, fail, getJson, pass, PodPort, reason, skip, VerifyContext } from "./model";
+import { CheckResult, fail, getJson, guarded, pass, PodPort, podsReady, skip, VerifyContext } from "./model";
 import { queryPrometheus } from "./prometheus-checks";
 
 const SERVICE = "alertmanager";
@@ -89,32 +89,23 @@ export async function checkAlertmanager(ctx: VerifyContext): Promise<CheckResult
   const { replicas } = settings.alertmanager;
   const pods = await cluster.pods(namespace, ALERTMANAGER_PODS);
   const ready = pods.filter((p) => p.ready);
-  const results: CheckResult[] = [
-    ready.length === replicas
-      ? pass(SERVICE, "pods", `${ready.length} of ${replicas} ready`)
-      : fail(SERVICE, "pods", `${ready.length} of ${replicas} ready (${pods.map((p) => `${p.name}: ${p.ready ? "ready" : "not ready"}`).join(", ") || "none found"})`, `kubectl -n ${namespace} describe pods -l app.kubernetes.io/name=alertmanager`),
-  ];
+  const results: CheckResult[] = [podsReady(SERVICE, "alertmanager", namespace, replicas, pods)];
   const headers = await webClientHeaders(cluster, namespace, "alertmanager");
   const rendered = (await cluster.configMap(namespace, ALERTMANAGER_CONFIG_MAP))?.["alertmanager.yml"];
   const metrics: Sample[] = [];
   for (const pod of ready) {
     ctx.progress(`alertmanager ${pod.name}`);
     const target: PodPort = { namespace, pod: pod.name, port: ALERTMANAGER_PORT };
-    const guarded = async (check: string, run: () => Promise<CheckResult>) => {
-      try {
-        results.push(await run());
-      } catch (err) {
-        results.push(fail(SERVICE, `${check} (${pod.name})`, reason(err), `kubectl -n ${namespace} logs ${pod.name} -c alertmanager`));
-      }
-    };
-    await guarded("ready", async () => {
+    const logs = `kubectl -n ${namespace} logs ${pod.name} -c alertmanager`;
+    const check = async (name: string, run: () => Promise<CheckResult>) => results.push(await guarded(SERVICE, `${name} (${pod.name})`, logs, run));
+    await check("ready", async () => {
       const response = await transport.request(target, "/-/ready", { headers });
-      return response.status === 200 ? pass(SERVICE, `ready (${pod.name})`, "ready") : fail(SERVICE, `ready (${pod.name})`, `HTTP ${response.status}`, `kubectl -n ${namespace} logs ${pod.name} -c alertmanager`);
+      return response.status === 200 ? pass(SERVICE, `ready (${pod.name})`, "ready") : fail(SERVICE, `ready (${pod.name})`, `HTTP ${response.status}`, logs);
     });
     const status = await getJson<AlertmanagerStatus>(transport, target, "/api/v2/status", headers).catch((err) => err as Error);
-    await guarded("cluster", async () => (status instanceof Error ? Promise.reject(status) : evaluateCluster(pod.name, replicas, status)));
-    await guarded("config", async () => (status instanceof Error ? Promise.reject(status) : evaluateConfig(pod.name, rendered, status)));
-    await guarded("Watchdog", async () => evaluateWatchdog(pod.name, await getJson(transport, target, `/api/v2/alerts?${new URLSearchParams({ filter: `alertname="${WATCHDOG_ALERT}"` })}`, headers)));
+    await check("cluster", async () => (status instanceof Error ? Promise.reject(status) : evaluateCluster(pod.name, replicas, status)));
+    await check("config", async () => (status instanceof Error ? Promise.reject(status) : evaluateConfig(pod.name, rendered, status)));
+    await check("Watchdog", async () => evaluateWatchdog(pod.name, await getJson(transport, target, `/api/v2/alerts?${new URLSearchParams({ filter: `alertname="${WATCHDOG_ALERT}"` })}`, headers)));
     const text = await transport.request(target, "/metrics", { headers }).catch(() => undefined);
     if (text?.status === 200) metrics.push(...parseMetrics(text.text));
   }

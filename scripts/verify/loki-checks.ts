@@ -6,7 +6,7 @@
 import { parse } from "yaml";
 import { LOKI_HTTP_PORT } from "../../configs/loki";
 import { durationToMs, StackSettings } from "../../configs/settings";
-import { CheckResult, fail, getJson, pass, PodPort, reason, VerifyContext } from "./model";
+import { CheckResult, fail, getJson, pass, PodPort, podsReady, reason, VerifyContext } from "./model";
 
 const SERVICE = "loki";
 export const LOKI_PODS = { "app.kubernetes.io/name": "loki" };
@@ -44,11 +44,7 @@ export async function checkLoki(ctx: VerifyContext): Promise<CheckResult[]> {
   if (!settings.loki.enabled) return [];
   const pods = await cluster.pods(namespace, LOKI_PODS);
   const ready = pods.filter((p) => p.ready);
-  const results: CheckResult[] = [
-    ready.length === settings.loki.replicas
-      ? pass(SERVICE, "pods", `${ready.length} of ${settings.loki.replicas} ready`)
-      : fail(SERVICE, "pods", `${ready.length} of ${settings.loki.replicas} ready`, `kubectl -n ${namespace} describe pods -l app.kubernetes.io/name=loki`),
-  ];
+  const results: CheckResult[] = [podsReady(SERVICE, "loki", namespace, settings.loki.replicas, pods)];
   for (const pod of ready) {
     const response = await transport.request({ namespace, pod: pod.name, port: LOKI_HTTP_PORT }, "/ready").catch((err) => ({ status: 0, text: reason(err) }));
     results.push(response.status === 200 ? pass(SERVICE, `ready (${pod.name})`, response.text.trim()) : fail(SERVICE, `ready (${pod.name})`, `HTTP ${response.status}: ${response.text.trim()}`, `kubectl -n ${namespace} logs ${pod.name}`));

@@ -102,3 +102,20 @@ export async function getJson<T>(transport: Transport, target: PodPort, path: st
 
 /** The message of anything thrown, on one line. */
 export const reason = (err: unknown) => (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ").trim();
+
+/** The result of `run`, or a failed check carrying the error when `run` throws (a timeout, an HTTP error). */
+export async function guarded(service: string, check: string, fix: string, run: () => Promise<CheckResult>): Promise<CheckResult> {
+  try {
+    return await run();
+  } catch (err) {
+    return fail(service, check, reason(err), fix);
+  }
+}
+
+/** All `expected` replicas of a workload are there and ready. */
+export function podsReady(service: string, app: string, namespace: string, expected: number, pods: PodInfo[]): CheckResult {
+  const ready = pods.filter((p) => p.ready).length;
+  if (ready === expected) return pass(service, "pods", `${ready} of ${expected} ready`);
+  const seen = pods.map((p) => `${p.name}: ${p.ready ? "ready" : "not ready"}`).join(", ") || "none found";
+  return fail(service, "pods", `${ready} of ${expected} ready (${seen})`, `kubectl -n ${namespace} describe pods -l app.kubernetes.io/name=${app}`);
+}

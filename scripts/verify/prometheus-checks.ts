@@ -8,7 +8,7 @@ import { PROMETHEUS_PORT, prometheusSettingsFlags } from "../../configs/promethe
 import { durationToMs, StackSettings } from "../../configs/settings";
 import { configDifferences } from "./config-compare";
 import { webClientHeaders } from "./credentials";
-import { CheckResult, fail, getJson, pass, PodPort, reason, VerifyContext } from "./model";
+import { CheckResult, fail, getJson, guarded, pass, PodPort, podsReady, VerifyContext } from "./model";
 
 const SERVICE = "prometheus";
 export const PROMETHEUS_PODS = { "app.kubernetes.io/name": "prometheus" };
@@ -122,13 +122,8 @@ export async function checkPrometheus(ctx: VerifyContext): Promise<CheckResult[]
   const { cluster, transport, namespace, settings } = ctx;
   if (!settings.prometheus.enabled) return [];
   const pods = await cluster.pods(namespace, PROMETHEUS_PODS);
-  const results: CheckResult[] = [];
   const ready = pods.filter((p) => p.ready);
-  results.push(
-    ready.length === settings.prometheus.replicas
-      ? pass(SERVICE, "pods", `${ready.length} of ${settings.prometheus.replicas} ready`)
-      : fail(SERVICE, "pods", `${ready.length} of ${settings.prometheus.replicas} ready (${pods.map((p) => `${p.name}: ${p.ready ? "ready" : "not ready"}`).join(", ") || "none found"})`, `kubectl -n ${namespace} describe pods -l app.kubernetes.io/name=prometheus`),
-  );
+  const results: CheckResult[] = [podsReady(SERVICE, "prometheus", namespace, settings.prometheus.replicas, pods)];
   const headers = await webClientHeaders(cluster, namespace, "prometheus");
   const rendered = (await cluster.configMap(namespace, PROMETHEUS_CONFIG_MAP))?.["prometheus.yml"];
   const ruleFiles = (await cluster.configMap(namespace, PROMETHEUS_RULES_MAP)) ?? {};
@@ -136,29 +131,24 @@ export async function checkPrometheus(ctx: VerifyContext): Promise<CheckResult[]
     ctx.progress(`prometheus ${pod.name}`);
     const target: PodPort = { namespace, pod: pod.name, port: PROMETHEUS_PORT };
     const api = async <T>(path: string) => (await getJson<ApiEnvelope<T>>(transport, target, path, headers)).data;
-    const guarded = async (check: string, run: () => Promise<CheckResult>) => {
-      try {
-        results.push(await run());
-      } catch (err) {
-        results.push(fail(SERVICE, `${check} (${pod.name})`, reason(err), `kubectl -n ${namespace} logs ${pod.name} -c prometheus`));
-      }
-    };
-    await guarded("ready", async () => {
+    const logs = `kubectl -n ${namespace} logs ${pod.name} -c prometheus`;
+    const check = async (name: string, run: () => Promise<CheckResult>) => results.push(await guarded(SERVICE, `${name} (${pod.name})`, logs, run));
+    await check("ready", async () => {
       const response = await transport.request(target, "/-/ready", { headers });
-      return response.status === 200 ? pass(SERVICE, `ready (${pod.name})`, "ready") : fail(SERVICE, `ready (${pod.name})`, `HTTP ${response.status}: ${response.text.trim()}`, `kubectl -n ${namespace} logs ${pod.name} -c prometheus`);
+      return response.status === 200 ? pass(SERVICE, `ready (${pod.name})`, "ready") : fail(SERVICE, `ready (${pod.name})`, `HTTP ${response.status}: ${response.text.trim()}`, logs);
     });
     const flags = await api<Record<string, string>>("/api/v1/status/flags").catch(() => ({}) as Record<string, string>);
-    await guarded("config", async () => {
+    await check("config", async () => {
       if (rendered === undefined) throw new Error(`ConfigMap ${PROMETHEUS_CONFIG_MAP} not found in ${namespace}`);
       const loaded = await api<{ yaml: string }>("/api/v1/status/config");
       return evaluateLoadedConfig(pod.name, rendered, loaded.yaml, flags["config.file"] ?? "");
     });
-    await guarded("targets", async () => evaluateTargets(pod.name, rendered ?? "", (await api<{ activeTargets: ActiveTarget[] }>("/api/v1/targets?state=active")).activeTargets));
-    await guarded("rules", async () => evaluateRules(pod.name, ruleFiles, (await api<{ groups: RuleGroupStatus[] }>("/api/v1/rules")).groups));
+    await check("targets", async () => evaluateTargets(pod.name, rendered ?? "", (await api<{ activeTargets: ActiveTarget[] }>("/api/v1/targets?state=active")).activeTargets));
+    await check("rules", async () => evaluateRules(pod.name, ruleFiles, (await api<{ groups: RuleGroupStatus[] }>("/api/v1/rules")).groups));
     if (settings.alertmanager.enabled) {
-      await guarded("alertmanagers", async () => evaluateAlertmanagers(pod.name, settings.alertmanager.replicas, (await api<{ activeAlertmanagers: { url: string }[] }>("/api/v1/alertmanagers")).activeAlertmanagers));
+      await check("alertmanagers", async () => evaluateAlertmanagers(pod.name, settings.alertmanager.replicas, (await api<{ activeAlertmanagers: { url: string }[] }>("/api/v1/alertmanagers")).activeAlertmanagers));
     }
-    await guarded("retention", async () => evaluateRetention(pod.name, settings, flags, await api<{ storageRetention?: string }>("/api/v1/status/runtimeinfo")));
+    await check("retention", async () => evaluateRetention(pod.name, settings, flags, await api<{ storageRetention?: string }>("/api/v1/status/runtimeinfo")));
   }
   return results;
 }
