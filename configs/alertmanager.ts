@@ -68,6 +68,12 @@ export interface InhibitRule {
 }
 
 export const ALERTMANAGER_PORT = 9093;
+/**
+ * `receiver_name` on the notification metrics (Alertmanager 0.27+, behind this flag): the heartbeat's
+ * webhook and each receiver's deliveries are then told apart, in alerts, dashboards and `npm run verify`.
+ */
+export const ALERTMANAGER_FLAGS = ["--enable-feature=receiver-name-in-metrics"];
+
 /** Gossip between the replicas of an Alertmanager cluster, TCP and UDP. */
 export const ALERTMANAGER_MESH_PORT = 9094;
 

@@ -69,6 +69,10 @@ export function notificationCounters(samples: Sample[], integration: string, rec
 
 export const heartbeatCounters = (samples: Sample[]) => notificationCounters(samples, "webhook", HEARTBEAT_RECEIVER);
 
+/** The same series as heartbeatCounters, as a PromQL selector. */
+const heartbeatSelector = (samples: Sample[]) =>
+  samples.some((s) => s.labels.receiver_name !== undefined) ? `integration="webhook",receiver_name="${HEARTBEAT_RECEIVER}"` : `integration="webhook"`;
+
 /**
  * The heartbeat reaches its service: heartbeats were sent and none failed since the replicas started,
  * or, when some did, none failed in the recent window (two longest gaps) and some got through.
@@ -117,7 +121,7 @@ export async function checkAlertmanager(ctx: VerifyContext): Promise<CheckResult
     if (sinceStart.failed > 0 && settings.prometheus.enabled) {
       const window = `${Math.ceil((2 * longestHeartbeatGapMs(settings)) / 1000)}s`;
       const increase = async (metric: string) =>
-        (await queryPrometheus(ctx, `sum(increase(${metric}{integration="webhook"}[${window}]))`).catch(() => [])).reduce((sum, r) => sum + Number(r.value[1]), 0);
+        (await queryPrometheus(ctx, `sum(increase(${metric}{${heartbeatSelector(metrics)}}[${window}]))`).catch(() => [])).reduce((sum, r) => sum + Number(r.value[1]), 0);
       recent = { sent: await increase("alertmanager_notifications_total"), failed: await increase("alertmanager_notifications_failed_total") };
     }
     results.push(evaluateHeartbeat(settings, sinceStart, recent));

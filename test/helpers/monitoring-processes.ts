@@ -1,7 +1,7 @@
 /** The real Prometheus and Alertmanager, started on 127.0.0.1 with the configs our builders produce. */
 import * as fs from "fs";
 import * as path from "path";
-import { AlertmanagerConfig } from "../../configs/alertmanager";
+import { ALERTMANAGER_FLAGS, AlertmanagerConfig } from "../../configs/alertmanager";
 import { RuleFile } from "../../configs/rule-builder";
 import { PrometheusConfig, RULES_DIR } from "../../configs/prometheus";
 import { toYaml } from "../../configs/yaml";
@@ -56,6 +56,7 @@ export async function startAlertmanagerCluster(processes: ProcessGroup, config: 
         `--web.listen-address=${listen}`,
         `--cluster.listen-address=${address}`,
         `--cluster.advertise-address=${address}`,
+        ...ALERTMANAGER_FLAGS,
         ...peers.map((peer) => `--cluster.peer=${peer}`),
       ]);
       await waitUntilReady(process, `http://${listen}/-/ready`, 60_000);
