@@ -3,15 +3,14 @@
  * reaches that one receiver and no other, at once (no group wait), in a group of its own, so each
  * receiver's delivery is reported on its own and the real alerts' groups are untouched.
  */
-import { Route } from "./alertmanager";
-
 export const TEST_ALERT = "ObservabilityVerifyTestAlert";
 /** The receiver the test alert is for. */
 export const TEST_RECEIVER_LABEL = "verify_receiver";
 /** Unique per run, so a test alert never joins an earlier one's group. */
 export const TEST_RUN_LABEL = "verify_run";
 
-export function testAlertRoute(receivers: string[], timing: { groupInterval: string; repeatInterval: string }): Route {
+/** The route, in alertmanager.yml's terms (configs/alertmanager.ts Route, which builds on this file). */
+export function testAlertRoute(receivers: string[], timing: { groupInterval: string; repeatInterval: string }) {
   return {
     receiver: receivers[0],
     matchers: [`alertname="${TEST_ALERT}"`, `${TEST_RECEIVER_LABEL}=~".+"`],
