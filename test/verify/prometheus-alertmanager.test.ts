@@ -150,6 +150,16 @@ async function settled(world: World, processes: ProcessGroup): Promise<void> {
   await waitFor("the first heartbeat request", () => (world.heartbeat.messages.length > 0 ? true : undefined), 60_000, () => processes.logs());
 }
 
+/** Runs `setup`; if it throws, stops what it started before failing. */
+async function stoppingOnFailure(processes: ProcessGroup, setup: () => Promise<void>): Promise<void> {
+  try {
+    await setup();
+  } catch (err) {
+    await processes.stopAll();
+    throw err;
+  }
+}
+
 const byCheck = (results: CheckResult[]) => Object.fromEntries(results.map((r) => [`${r.service}/${r.check}`, r]));
 
 describeWithPinnedBinaries("the deployed Prometheus 3.14 and Alertmanager 0.34 APIs and metrics", "prometheus", "alertmanager")("verify against the real Prometheus and Alertmanager", () => {
@@ -158,16 +168,12 @@ describeWithPinnedBinaries("the deployed Prometheus 3.14 and Alertmanager 0.34 A
     let world: World;
     let results: CheckResult[];
     const progress: string[] = [];
-    beforeAll(async () => {
-      try {
+    beforeAll(() =>
+      stoppingOnFailure(processes, async () => {
         world = await startWorld(processes, { broken: false });
         await settled(world, processes);
         results = await runChecks(contextFor(world, progress), { sendTestAlert: true });
-      } catch (err) {
-        await processes.stopAll();
-        throw err;
-      }
-    }, 150_000);
+      }), 150_000);
     afterAll(() => processes.stopAll());
 
     test("every check passes, and each is one line naming its pod", () => {
@@ -219,18 +225,14 @@ describeWithPinnedBinaries("the deployed Prometheus 3.14 and Alertmanager 0.34 A
     const processes = new ProcessGroup();
     let world: World;
     let results: Record<string, CheckResult>;
-    beforeAll(async () => {
-      try {
+    beforeAll(() =>
+      stoppingOnFailure(processes, async () => {
         world = await startWorld(processes, { broken: true });
         await settled(world, processes);
         // A failed webhook notification is counted once Alertmanager gives up retrying (its 10s minimum timeout).
         await waitFor("a failed heartbeat", async () => ((await (await fetch(`${world.alertmanagers[0].url}/metrics`)).text()).match(/alertmanager_notifications_failed_total\{[^}]*integration="webhook"[^}]*\} [1-9]/) ? true : undefined), 60_000, () => processes.logs());
         results = byCheck(await runChecks(contextFor(world, []), { sendTestAlert: true }));
-      } catch (err) {
-        await processes.stopAll();
-        throw err;
-      }
-    }, 200_000);
+      }), 200_000);
     afterAll(() => processes.stopAll());
 
     test("a down target: the targets check names its job, address and error", () => {
