@@ -50,6 +50,7 @@ describeWithPinnedBinaries("Alertmanager 0.26+ reads the webhook URL from url_fi
           "prod",
           {
             prometheus: { replicas: 2, scrapeInterval: "1s", evaluationInterval: "500ms", alertResendDelay: "500ms" },
+            app: { scrapeInterval: "1s" },
             alertmanager: { groupWait: "1s", groupInterval: "1s", heartbeat: { interval: "3s" }, smtp: { smarthost: `127.0.0.1:${closedSmtpPort}`, requireTls: false } },
             alerts: { rateWindow: "10s" },
           },

@@ -55,6 +55,7 @@ async function startWorld(processes: ProcessGroup, options: { broken: boolean })
     "prod",
     {
       prometheus: { scrapeInterval: "1s", evaluationInterval: "1s", alertResendDelay: "1s" },
+      app: { scrapeInterval: "1s" },
       alertmanager: {
         replicas: 2,
         groupWait: "1s",
