@@ -6,6 +6,8 @@
 import { ALERTMANAGER_PORT } from "../../configs/alertmanager";
 import { HEARTBEAT_RECEIVER, longestHeartbeatGapMs, noHeartbeatNotice, WATCHDOG_ALERT } from "../../configs/dead-mans-switch";
 import { StackSettings } from "../../configs/settings";
+import { parse } from "yaml";
+import { configDifferences } from "./config-compare";
 import { webClientHeaders } from "./credentials";
 import { parseMetrics, Sample, sumOf } from "./metrics-text";
 import { CheckResult, fail, getJson, guarded, pass, PodPort, podsReady, skip, VerifyContext } from "./model";
@@ -37,11 +39,18 @@ export function evaluateCluster(pod: string, replicas: number, status: Alertmana
   );
 }
 
+/** Alertmanager reports its loaded config marshalled again (defaults filled in): it must hold everything of the deployed file. */
 export function evaluateConfig(pod: string, rendered: string | undefined, status: AlertmanagerStatus): CheckResult {
   const check = `config (${pod})`;
   if (rendered === undefined) return fail(SERVICE, check, `ConfigMap ${ALERTMANAGER_CONFIG_MAP} not found`, "run pulumi up");
-  if (status.config.original === rendered) return pass(SERVICE, check, "the loaded config is the rendered one");
-  return fail(SERVICE, check, "the loaded alertmanager.yml differs from the deployed ConfigMap", "see the config-reloader container's logs and alertmanager_config_last_reload_successful: Alertmanager keeps its last good config when a reload fails");
+  const differences = configDifferences(parse(rendered), parse(status.config.original), { configDir: "/" });
+  if (differences.length === 0) return pass(SERVICE, check, "the loaded config is the rendered one");
+  return fail(
+    SERVICE,
+    check,
+    `${differences.length} differences: ${differences.slice(0, 5).join("; ")}${differences.length > 5 ? "; …" : ""}`,
+    "see the config-reloader container's logs and alertmanager_config_last_reload_successful: Alertmanager keeps its last good config when a reload fails",
+  );
 }
 
 export function evaluateWatchdog(pod: string, alerts: { labels: Record<string, string>; status: { state: string } }[]): CheckResult {
@@ -73,18 +82,20 @@ export const heartbeatCounters = (samples: Sample[]) => notificationCounters(sam
 const heartbeatSelector = (samples: Sample[]) =>
   samples.some((s) => s.labels.receiver_name !== undefined) ? `integration="webhook",receiver_name="${HEARTBEAT_RECEIVER}"` : `integration="webhook"`;
 
+type NotificationCounts = ReturnType<typeof notificationCounters>;
+
 /**
- * The heartbeat reaches its service: heartbeats were sent and none failed since the replicas started,
- * or, when some did, none failed in the recent window (two longest gaps) and some got through.
+ * The heartbeat reaches its service: requests went out and none failed since the replicas started;
+ * or, when some did, in the recent window (two longest gaps) some succeeded and no notification failed.
  */
-export function evaluateHeartbeat(settings: Pick<StackSettings, "alertmanager">, sinceStart: { sent: number; failed: number }, recent?: { sent: number; failed: number }): CheckResult {
+export function evaluateHeartbeat(settings: Pick<StackSettings, "alertmanager">, sinceStart: NotificationCounts, recent?: { succeeded: number; failed: number }): CheckResult {
   const check = "heartbeat";
   const gapMinutes = Math.ceil(longestHeartbeatGapMs(settings) / 60_000);
   const fix = `the heartbeat service did not get its ping: check observability:heartbeatUrl, alertmanager.heartbeat.egressPort/egressCidrs, and the logs (kubectl logs -l app.kubernetes.io/name=alertmanager -c alertmanager | grep webhook)`;
-  if (sinceStart.sent === 0) return fail(SERVICE, check, "no heartbeat sent yet", `the first one goes out a group wait after Alertmanager gets the Watchdog; if the pods are older than ${gapMinutes}m, ${fix}`);
-  if (sinceStart.failed === 0) return pass(SERVICE, check, `${sinceStart.sent} sent, none failed; the service should expect one at least every ${gapMinutes}m`);
-  if (recent && recent.failed === 0 && recent.sent > 0) return pass(SERVICE, check, `${sinceStart.failed} of ${sinceStart.sent} failed earlier; the recent ones got through`);
-  return fail(SERVICE, check, `${sinceStart.failed} of ${sinceStart.sent} heartbeats failed${recent ? `, ${recent.failed} of them recently` : ""}`, fix);
+  if (sinceStart.attempts === 0) return fail(SERVICE, check, "no heartbeat sent yet", `the first one goes out a group wait after Alertmanager gets the Watchdog; if the pods are older than ${gapMinutes}m, ${fix}`);
+  if (sinceStart.failedAttempts === 0) return pass(SERVICE, check, `${sinceStart.attempts} sent, none failed; the service should expect one at least every ${gapMinutes}m`);
+  if (recent && recent.succeeded > 0 && recent.failed === 0) return pass(SERVICE, check, `${sinceStart.failedAttempts} of ${sinceStart.attempts} requests failed earlier; the recent ones got through`);
+  return fail(SERVICE, check, `${sinceStart.failedAttempts} of ${sinceStart.attempts} heartbeat requests failed${recent ? `, and none got through in the last ${gapMinutes * 2}m` : ""}`, fix);
 }
 
 export async function checkAlertmanager(ctx: VerifyContext): Promise<CheckResult[]> {
@@ -117,12 +128,13 @@ export async function checkAlertmanager(ctx: VerifyContext): Promise<CheckResult
     results.push(skip(SERVICE, "heartbeat", noHeartbeatNotice(settings as StackSettings) ?? "no heartbeat URL"));
   } else {
     const sinceStart = heartbeatCounters(metrics);
-    let recent: { sent: number; failed: number } | undefined;
-    if (sinceStart.failed > 0 && settings.prometheus.enabled) {
+    let recent: { succeeded: number; failed: number } | undefined;
+    if (sinceStart.failedAttempts > 0 && settings.prometheus.enabled) {
       const window = `${Math.ceil((2 * longestHeartbeatGapMs(settings)) / 1000)}s`;
       const increase = async (metric: string) =>
         (await queryPrometheus(ctx, `sum(increase(${metric}{${heartbeatSelector(metrics)}}[${window}]))`).catch(() => [])).reduce((sum, r) => sum + Number(r.value[1]), 0);
-      recent = { sent: await increase("alertmanager_notifications_total"), failed: await increase("alertmanager_notifications_failed_total") };
+      const requests = await increase("alertmanager_notification_requests_total");
+      recent = { succeeded: requests - (await increase("alertmanager_notification_requests_failed_total")), failed: await increase("alertmanager_notifications_failed_total") };
     }
     results.push(evaluateHeartbeat(settings, sinceStart, recent));
   }

@@ -2,7 +2,8 @@
  * Is the config a server reports the one we rendered? Prometheus answers /api/v1/status/config with
  * its loaded config marshalled again: every default filled in, durations in their shortest form
  * (`60s` reads `1m`), file paths made absolute against the config's folder, `${VAR}` in external
- * labels expanded. So the rendered file must be contained in the report: every value we set is there
+ * labels expanded; Alertmanager's /api/v2/status likewise, with matchers sorted. So the rendered file
+ * must be contained in the report: every value we set is there
  * and equal, once those normalisations are applied; what Prometheus adds is ignored.
  */
 import { durationToMs } from "../../configs/settings";
@@ -41,6 +42,8 @@ export function configDifferences(expected: unknown, reported: unknown, options:
   if (Array.isArray(expected)) {
     if (!Array.isArray(reported)) return [`${at}: missing`];
     if (reported.length !== expected.length) return [`${at}: ${reported.length} entries loaded, ${expected.length} rendered`];
+    // Alertmanager keeps a route's or inhibit rule's matchers sorted: their order means nothing.
+    if (key.endsWith("matchers")) return configDifferences([...expected].sort(), [...reported].sort(), options, at, "");
     return expected.flatMap((v, i) => configDifferences(v, reported[i], options, `${at}[${i}]`, key));
   }
   if (reported === undefined) return [`${at}: missing`];

@@ -90,11 +90,22 @@ export function evaluateAlertmanagers(pod: string, expected: number, active: { u
   );
 }
 
+/**
+ * Bytes of a size as Prometheus reads `--storage.tsdb.retention.size` (alecthomas/units Base2Bytes:
+ * KB and KiB alike are 1024) and prints it back (`87040MB` reads `85GiB`).
+ */
+export function bytesOf(size: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(B|[KMGTPE]i?B)$/.exec(size);
+  if (!match) return undefined;
+  const power = match[2] === "B" ? 0 : "KMGTPE".indexOf(match[2][0]) + 1;
+  return Number(match[1]) * 1024 ** power;
+}
+
 /** The flags settings decide are what the process runs with; the TSDB reports the same retention. */
 export function evaluateRetention(pod: string, settings: Pick<StackSettings, "prometheus">, flags: Record<string, string>, runtime: { storageRetention?: string }): CheckResult {
   const check = `retention (${pod})`;
   const wanted = prometheusSettingsFlags(settings);
-  const sameValue = (a: string, b: string) => a === b || (!Number.isNaN(durationToMs(a)) && durationToMs(a) === durationToMs(b));
+  const sameValue = (a: string, b: string) => a === b || (!Number.isNaN(durationToMs(a)) && durationToMs(a) === durationToMs(b)) || (bytesOf(a) !== undefined && bytesOf(a) === bytesOf(b));
   const problems = Object.entries(wanted)
     .filter(([name, value]) => flags[name] === undefined || !sameValue(flags[name], value))
     .map(([name, value]) => `--${name}=${flags[name] ?? "(unset)"}, settings say ${value}`);
