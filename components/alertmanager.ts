@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ALERTMANAGER_MESH_PORT, ALERTMANAGER_PORT, ALERTMANAGER_SECRETS_DIR, buildAlertmanagerConfig, SECRET_FILES } from "../configs/alertmanager";
+import { noHeartbeatNotice } from "../configs/dead-mans-switch";
+import { ALERTMANAGER_FLAGS, ALERTMANAGER_MESH_PORT, ALERTMANAGER_PORT, ALERTMANAGER_SECRETS_DIR, buildAlertmanagerConfig, SECRET_FILES } from "../configs/alertmanager";
 import { ServiceAddress } from "../configs/service-address";
 import { StackSettings } from "../configs/settings";
 import { toYaml } from "../configs/yaml";
@@ -51,6 +52,8 @@ export class Alertmanager extends pulumi.ComponentResource {
     const { settings, namespace } = args;
     const { replicas } = settings.alertmanager;
     const meta = labels(NAME, "alerting");
+    const notice = noHeartbeatNotice(settings);
+    if (notice) pulumi.log.warn(notice, this);
 
     const config = configFiles(
       `${name}-config`,
@@ -86,7 +89,7 @@ export class Alertmanager extends pulumi.ComponentResource {
         {
           name: "alertmanager",
           image: settings.images.alertmanager,
-          args: [`--config.file=${CONFIG_DIR}/alertmanager.yml`, `--storage.path=${DATA_DIR}`, `--web.listen-address=:${ALERTMANAGER_PORT}`, ...clusterArgs],
+          args: [`--config.file=${CONFIG_DIR}/alertmanager.yml`, `--storage.path=${DATA_DIR}`, `--web.listen-address=:${ALERTMANAGER_PORT}`, ...ALERTMANAGER_FLAGS, ...clusterArgs],
           env: [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }],
           ports: [
             { name: "http", containerPort: ALERTMANAGER_PORT },

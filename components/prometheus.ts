@@ -8,7 +8,8 @@ import {
   PROMETHEUS_SECRETS_DIR,
   PrometheusInputs,
   REMOTE_WRITE_PASSWORD_FILE,
-  retentionSize,
+  prometheusSettingsFlags,
+  commandLineFlags,
   RULES_DIR,
 } from "../configs/prometheus";
 import { ServiceAddress } from "../configs/service-address";
@@ -135,8 +136,7 @@ export class Prometheus extends pulumi.ComponentResource {
                 args: [
                   `--config.file=${CONFIG_DIR}/prometheus.yml`,
                   `--storage.tsdb.path=${DATA_DIR}`,
-                  `--storage.tsdb.retention.time=${settings.prometheus.retention}`,
-                  `--storage.tsdb.retention.size=${retentionSize(settings.prometheus.storageGi, settings.prometheus.retentionSizeRatio)}`,
+                  ...commandLineFlags(prometheusSettingsFlags(settings)),
                   "--web.enable-lifecycle",
                   `--web.listen-address=:${PROMETHEUS_PORT}`,
                 ],

@@ -1,3 +1,4 @@
+import { watchdogRuleGroup } from "./dead-mans-switch";
 import { KUBERNETES_ALERT_JOBS, kubernetesAlertGroups } from "./kubernetes-rules";
 import { assertValidPromQL } from "./promql";
 import { AlertingRule, AlertRuleInputs, percent, PSEUDO_FILESYSTEMS, quote, RuleBuilder, RuleFile, RuleGroup } from "./rule-builder";
@@ -17,7 +18,7 @@ const nodeService = { service: NODE_NAME };
 
 const seconds = (value: number) => `${value}s`;
 
-/** The guide's application, database and trading alerts, node resources, and the monitoring stack's own health. */
+/** The Watchdog, the guide's application, database and trading alerts, node resources, and the monitoring stack's own health. */
 export function buildAlertRules(inputs: AlertRuleInputs): RuleFile {
   const { app, alerts, namespace, prometheus } = inputs.settings;
   const build = new RuleBuilder(alerts.runbooksUrl);
@@ -25,6 +26,7 @@ export function buildAlertRules(inputs: AlertRuleInputs): RuleFile {
   const group = (name: string, rules: AlertingRule[]): RuleGroup => ({ name, interval, rules });
   return assertValidRules({
     groups: [
+      watchdogRuleGroup(inputs.settings),
       group("application", applicationRules(build, app.job, alerts)),
       group("database", databaseRules(build, app.job, alerts)),
       group("trading", tradingRules(build, app.job, alerts)),

@@ -1,4 +1,6 @@
+import { HeartbeatWebhook, heartbeatReceiver, NOT_WATCHDOG_MATCHER, watchdogRoute } from "./dead-mans-switch";
 import { hostPort, ServiceAddress } from "./service-address";
+import { testAlertRoute } from "./test-alerts";
 import { StackSettings } from "./settings";
 
 /** The subset of alertmanager.yml this stack writes, field names as in the upstream reference. */
@@ -56,6 +58,7 @@ export interface Receiver {
   email_configs?: EmailConfig[];
   slack_configs?: SlackConfig[];
   discord_configs?: DiscordConfig[];
+  webhook_configs?: HeartbeatWebhook[];
 }
 
 export interface InhibitRule {
@@ -65,6 +68,12 @@ export interface InhibitRule {
 }
 
 export const ALERTMANAGER_PORT = 9093;
+/**
+ * `receiver_name` on the notification metrics (Alertmanager 0.27+, behind this flag): the heartbeat's
+ * webhook and each receiver's deliveries are then told apart, in alerts, dashboards and `npm run verify`.
+ */
+export const ALERTMANAGER_FLAGS = ["--enable-feature=receiver-name-in-metrics"];
+
 /** Gossip between the replicas of an Alertmanager cluster, TCP and UDP. */
 export const ALERTMANAGER_MESH_PORT = 9094;
 
@@ -74,6 +83,7 @@ export const SECRET_FILES = {
   smtpPassword: "smtp-password",
   slackWebhookUrl: "slack-webhook-url",
   discordWebhookUrl: "discord-webhook-url",
+  heartbeatUrl: "heartbeat-url",
 } as const;
 
 export const GROUP_BY = ["alertname", "cluster", "service"];
@@ -94,7 +104,7 @@ export interface AlertmanagerInputs {
 }
 
 /**
- * The guide's routing tree. Alertmanager only continues to later *sibling* routes, never back to
+ * The guide's routing tree, after the Watchdog's own route (dead-mans-switch.ts). Alertmanager only continues to later *sibling* routes, never back to
  * the parent's receiver, so the team's copy of a critical alert needs its own route after `critical`.
  */
 export function buildAlertmanagerConfig(inputs: AlertmanagerInputs): AlertmanagerConfig {
@@ -138,6 +148,8 @@ export function buildAlertmanagerConfig(inputs: AlertmanagerInputs): Alertmanage
       group_interval: am.groupInterval,
       repeat_interval: am.repeatInterval,
       routes: [
+        watchdogRoute(inputs.settings),
+        testAlertRoute(["email", "critical", "warning", ...chatReceivers.map((r) => r.name)], { groupInterval: am.groupInterval, repeatInterval: am.repeatInterval }),
         ...chatRoutes,
         { matchers: ['severity="critical"'], receiver: "critical", continue: true },
         { matchers: ['severity="critical"'], receiver: "email" },
@@ -149,7 +161,9 @@ export function buildAlertmanagerConfig(inputs: AlertmanagerInputs): Alertmanage
       { name: "critical", email_configs: [{ to: am.email.critical, send_resolved: true, headers: subject("CRITICAL") }] },
       { name: "warning", email_configs: [{ to: am.email.warning, send_resolved: true, headers: subject("WARNING") }] },
       ...chatReceivers,
+      heartbeatReceiver(inputs.settings, secretFile("heartbeatUrl")),
     ],
-    inhibit_rules: [{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: GROUP_BY }],
+    // Never the Watchdog, whatever its labels: a muted heartbeat would page whoever watches for silence.
+    inhibit_rules: [{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"', NOT_WATCHDOG_MATCHER], equal: GROUP_BY }],
   };
 }

@@ -8,7 +8,7 @@ import { MAIL_CATCHER_SMTP_PORT } from "./mail-catcher";
 import { NODE_EXPORTER_PORT, PROMETHEUS_PORT } from "./prometheus";
 import { PROMTAIL_HTTP_PORT } from "./promtail";
 import { addressDestination, Destination, hostPortDestination, urlDestination } from "./network-destinations";
-import { StackSettings } from "./settings";
+import { StackSettings, WebhookKey } from "./settings";
 
 /** The subset of networking.k8s.io/v1 NetworkPolicy this stack writes. */
 export interface NetworkPolicyPort {
@@ -168,12 +168,13 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
         ],
         [
           ...(settings.alertmanager.replicas > 1 ? [egressTo([pod("alertmanager")], mesh)] : []),
-          // Email goes to the mail catcher when it runs, else to the SMTP relay; chat to each webhook's host and port.
+          // Email goes to the mail catcher when it runs, else to the SMTP relay; chat and the heartbeat to each webhook's host and port.
           ...(settings.mailCatcher.enabled ? [egressTo([pod("mailpit")], [tcp(PORTS.mailCatcherSmtp)])] : []),
           ...egressToDestinations(
             [
               ...(settings.mailCatcher.enabled ? [] : [hostPortDestination(settings.alertmanager.smtp.smarthost, servers)]),
-              ...(["slack", "discord"] as const).filter((chat) => settings.alertmanager[chat].enabled).map((chat) => webhookDestination(settings, chat)),
+              ...(["slack", "discord"] as const).filter((chat) => settings.alertmanager[chat].enabled).map((chat) => webhookDestination(settings, chat === "slack" ? "slackWebhookUrl" : "discordWebhookUrl", 443)),
+              ...heartbeatDestinations(settings),
             ],
             np,
           ),
@@ -240,10 +241,18 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
   return policies;
 }
 
-/** A chat receiver's webhook: its host and port when the program could read the secret, else any address outside the cluster on 443. */
-function webhookDestination(settings: StackSettings, chat: "slack" | "discord"): Destination {
-  const address = settings.webhookAddresses[chat === "slack" ? "slackWebhookUrl" : "discordWebhookUrl"];
-  return address ? addressDestination(address, settings.namespace) : { where: { kind: "internet" }, port: 443 };
+/** A webhook's host and port when the program could read the secret, else any address outside the cluster on `fallbackPort`. */
+function webhookDestination(settings: StackSettings, key: WebhookKey, fallbackPort: number): Destination {
+  const address = settings.webhookAddresses[key];
+  return address ? addressDestination(address, settings.namespace) : { where: { kind: "internet" }, port: fallbackPort };
+}
+
+/** The heartbeat service (observability:heartbeatUrl): the ranges alertmanager.heartbeat.egressCidrs names, else where its URL points. */
+function heartbeatDestinations(settings: StackSettings): Destination[] {
+  if (!settings.secretsSet.heartbeatUrl) return [];
+  const { egressCidrs, egressPort } = settings.alertmanager.heartbeat;
+  if (egressCidrs) return egressCidrs.map((cidr): Destination => ({ where: { kind: "ip", cidr }, port: egressPort }));
+  return [webhookDestination(settings, "heartbeatUrl", egressPort)];
 }
 
 /** The agents' namespace, when the stack has one (as components/observability-stack.ts decides). */

@@ -286,6 +286,22 @@ export function buildPrometheusConfig(inputs: PrometheusInputs): PrometheusConfi
   };
 }
 
+/**
+ * The command-line flags that settings decide, by name without the leading `--`: the pods pass them,
+ * the tests start Prometheus with them, and `npm run verify` compares them with /api/v1/status/flags.
+ */
+export function prometheusSettingsFlags(settings: Pick<StackSettings, "prometheus">): Record<string, string> {
+  const { prometheus } = settings;
+  return {
+    "storage.tsdb.retention.time": prometheus.retention,
+    "storage.tsdb.retention.size": retentionSize(prometheus.storageGi, prometheus.retentionSizeRatio),
+    // With the evaluation interval, how long Alertmanager outlives this Prometheus' alerts (the heartbeat's bound).
+    "rules.alert.resend-delay": prometheus.alertResendDelay,
+  };
+}
+
+export const commandLineFlags = (flags: Record<string, string>) => Object.entries(flags).map(([name, value]) => `--${name}=${value}`);
+
 /** `--storage.tsdb.retention.size`: a share of the volume, in whole MiB, so the disk never fills. */
 export function retentionSize(storageGi: number, ratio: number): string {
   return `${Math.floor(storageGi * 1024 * ratio)}MB`;

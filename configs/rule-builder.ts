@@ -14,7 +14,8 @@ export interface AlertingRule {
   annotations: { summary: string; description: string; runbook_url?: string; [name: string]: string | undefined };
 }
 
-export type Severity = "critical" | "warning" | "info";
+/** `none`: the Watchdog only (dead-mans-switch.ts), which no receiver routes on and no inhibit rule mutes. */
+export type Severity = "critical" | "warning" | "info" | "none";
 
 export interface RuleGroup {
   name: string;

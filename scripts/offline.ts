@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { createHash } from "crypto";
 import { duplicateConfigKeyProblems, parseStackFileText } from "../configs/pulumi-values";
-import { SettingsError } from "../configs/settings";
+import { CONFIG_NAMESPACE, RawSettings, SecretKey, SettingsError } from "../configs/settings";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
 export const PROJECT = "observability";
@@ -85,6 +85,32 @@ export function stackConfigFromText(text: string, file: string): StackConfig {
     }
   }
   return result;
+}
+
+/**
+ * A stack file's settings as the program reads them: structured values JSON-decoded, secrets only
+ * as "set" (their ciphertext needs the Pulumi CLI, and nothing here needs their values).
+ */
+export function rawSettingsFromStackFile(stack: string): RawSettings {
+  const file = readStackFile(stack);
+  const secretKeys = new Set(file.secretKeys);
+  const raw: RawSettings = { values: {}, secrets: {} };
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  for (const [fullKey, text] of Object.entries(file.config)) {
+    if (!fullKey.startsWith(prefix)) continue;
+    const key = fullKey.slice(prefix.length);
+    if (secretKeys.has(fullKey)) raw.secrets[key as SecretKey] = { secure: true };
+    else raw.values[key] = decodeJson(text);
+  }
+  return raw;
+}
+
+function decodeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 const isSecure = (value: unknown): boolean => value !== null && typeof value === "object" && !Array.isArray(value) && "secure" in value && Object.keys(value).length === 1;

@@ -1,6 +1,7 @@
 /** `observability:alertmanager`: Alertmanager, its SMTP relay and its receivers (email, Slack, Discord). */
 import { z } from "zod";
-import { duration, email, hostPort, positiveSize, resources, serviceToggle, singleLine } from "./value-schemas";
+import { cidrProblem } from "./grammars";
+import { duration, email, grammar, hostPort, port, positiveSize, resources, serviceToggle, singleLine } from "./value-schemas";
 
 export const SEVERITIES = ["critical", "warning", "info"] as const;
 const severity = z.enum(SEVERITIES, {
@@ -48,6 +49,23 @@ export const alertmanagerSchema = z
       .strict()
       .default({}),
     discord: z.object(chatReceiver).strict().default({}),
+    /** The dead man's switch: the always-firing Watchdog alert, sent to observability:heartbeatUrl. */
+    heartbeat: z
+      .object({
+        interval: duration
+          .default("5m")
+          .describe(
+            "How often the Watchdog heartbeat reaches observability:heartbeatUrl (the Watchdog route's repeat_interval). The longest gap between two heartbeats is this plus alertmanager.groupInterval: set the heartbeat service's period to at least that. At least 4 times the longer of prometheus.alertResendDelay and prometheus.evaluationInterval (how long Alertmanager keeps an alert Prometheus stopped sending), so heartbeats stop within one interval plus the group interval after Prometheus dies; at most 1h.",
+          ),
+        egressPort: port.default(443).describe("The port of observability:heartbeatUrl, for the NetworkPolicy that lets Alertmanager reach it."),
+        egressCidrs: z
+          .array(grammar(cidrProblem))
+          .optional()
+          .describe("Where the heartbeat service's addresses lie, for the NetworkPolicy; unset: any address outside the cluster (networkPolicies.podCidrs and serviceCidrs left out)."),
+      })
+      .strict()
+      .default({})
+      .describe("The dead man's switch: the always-firing Watchdog alert, sent to observability:heartbeatUrl (unset: to no one)."),
     resources: resources("50m", "64Mi", "256Mi"),
   })
   .strict()

@@ -28,7 +28,7 @@ import { dnsSubdomain, durationToMs, labelValue, namespaceName } from "./value-s
 export type { AlertSettings } from "./alerts";
 export { LOKI_PUSH_PATH } from "./loki";
 export { CONFIG_NAMESPACE, settingKey, SettingsError } from "./problems";
-export { SECRET_KEYS } from "./secrets";
+export { SECRET_KEYS, URL_SECRETS } from "./secrets";
 export type { SecretKey } from "./secrets";
 export { durationToMs } from "./value-schemas";
 export type { ResourceSettings } from "./value-schemas";
@@ -73,11 +73,12 @@ export type StackSettings = Omit<ParsedSettings, "images" | "agentsNamespace" | 
   loki: ParsedSettings["loki"] & { enabled: boolean };
   /** Which secret settings are set; their values never enter this object. */
   secretsSet: Record<SecretKey, boolean>;
-  /** Where each chat webhook points (host and port, never its secret path), for the NetworkPolicies; unset when the value is not readable here. */
+  /** Where each webhook (chat, heartbeat) points (host and port, never its secret path), for the NetworkPolicies; unset when the value is not readable here. */
   webhookAddresses: Partial<Record<WebhookKey, Pick<HttpUrl, "host" | "kind" | "port">>>;
 };
 
-type WebhookKey = "slackWebhookUrl" | "discordWebhookUrl";
+/** Secrets that are URLs the stack sends to: their host and port (never their path) decide the egress rules. */
+export type WebhookKey = "slackWebhookUrl" | "discordWebhookUrl" | "heartbeatUrl";
 
 export interface RawSettings {
   /**
@@ -122,7 +123,7 @@ export function parseSettings(raw: RawSettings): StackSettings {
 
   const secretsSet = Object.fromEntries(SECRET_KEYS.map((key) => [key, raw.secrets[key] !== undefined])) as Record<SecretKey, boolean>;
   const webhookAddresses = Object.fromEntries(
-    (["slackWebhookUrl", "discordWebhookUrl"] as const).flatMap((key) => {
+    (["slackWebhookUrl", "discordWebhookUrl", "heartbeatUrl"] as const).flatMap((key) => {
       const url = raw.secrets[key]?.value === undefined ? "" : parseHttpUrl(raw.secrets[key]!.value!, { query: true });
       return typeof url === "string" ? [] : [[key, { host: url.host, kind: url.kind, port: url.port }]];
     }),
@@ -143,6 +144,7 @@ export function parseSettings(raw: RawSettings): StackSettings {
     ...derivedNameProblems(settings, parsed.agentsNamespace === undefined),
     ...appJobProblems(settings.app),
     ...rateWindowProblems(settings),
+    ...heartbeatProblems(settings, raw.secrets.heartbeatUrl?.value),
   ];
   if (problems.length > 0) throw new SettingsError(problems);
   return settings;
@@ -161,6 +163,39 @@ function rateWindowProblems(settings: StackSettings): string[] {
   const slowest = [settings.app.scrapeInterval, settings.prometheus.scrapeInterval].reduce((a, b) => (durationToMs(a) >= durationToMs(b) ? a : b));
   if (durationToMs(settings.alerts.rateWindow) >= 2 * durationToMs(slowest)) return [];
   return [`${settingKey(["alerts", "rateWindow"])}: must be at least twice the slowest scrape interval it covers (${slowest}), so rate() has two samples; e.g. ${4 * durationToMs(slowest) / 1000}s`];
+}
+
+/**
+ * The Watchdog heartbeat must stop soon after Prometheus dies: Alertmanager keeps an alert
+ * 4 × max(resend delay, evaluation interval) after Prometheus last sent it (Prometheus'
+ * rules/alerting.go, ValidUntil), so a shorter interval would send heartbeats for a dead Prometheus.
+ * The URL's port is the one the NetworkPolicy opens.
+ */
+function heartbeatProblems(settings: StackSettings, heartbeatUrl: string | undefined): string[] {
+  const { heartbeat, groupInterval } = settings.alertmanager;
+  const interval = durationToMs(heartbeat.interval);
+  const alertLifetime = 4 * Math.max(durationToMs(settings.prometheus.alertResendDelay), durationToMs(settings.prometheus.evaluationInterval));
+  const key = settingKey(["alertmanager", "heartbeat", "interval"]);
+  const problems: string[] = [];
+  if (interval < alertLifetime) {
+    problems.push(
+      `${key}: must be at least ${alertLifetime / 1000}s, 4 times the longer of ${settingKey(["prometheus", "alertResendDelay"])} and ${settingKey(["prometheus", "evaluationInterval"])}: ` +
+        "Alertmanager keeps the Watchdog alert that long after Prometheus stops sending it, and heartbeats must stop within one interval of Prometheus dying",
+    );
+  } else if (interval < durationToMs(groupInterval)) {
+    problems.push(`${key}: must be at least ${settingKey(["alertmanager", "groupInterval"])} (${groupInterval}): Alertmanager repeats a notification only at a group interval`);
+  }
+  if (interval > 3600_000) problems.push(`${key}: must be at most 1h: a dead monitoring stack would go unnoticed for longer than that`);
+  if (heartbeatUrl !== undefined && URL.canParse(heartbeatUrl)) {
+    const url = new URL(heartbeatUrl);
+    const port = Number(url.port || 443);
+    if (url.protocol === "https:" && port !== heartbeat.egressPort) {
+      problems.push(
+        `${settingKey(["heartbeatUrl"])}: names port ${port}, but ${settingKey(["alertmanager", "heartbeat", "egressPort"])} is ${heartbeat.egressPort}, the only port the NetworkPolicy opens for it; set egressPort to ${port}`,
+      );
+    }
+  }
+  return problems;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -1,7 +1,7 @@
 /** `observability:networkPolicies`: the default-deny policies and the cluster addresses they let through. */
 import { z } from "zod";
 import { cidrProblem, labelKeyProblem } from "./grammars";
-import { cidr, dnsLabel, grammar, labelValue } from "./value-schemas";
+import { cidr, dnsLabel, grammar, labelValue, port } from "./value-schemas";
 
 const PRIVATE_RANGES: [string, ...string[]] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
 /** IPv4 private ranges and IPv6 unique local addresses. */
@@ -20,7 +20,7 @@ export const networkPoliciesSchema = z
     nodeCidrs: z.array(cidr).nonempty().default(PRIVATE_RANGES).describe("Where the nodes' addresses lie: node-exporter listens on the host network."),
     /** Where the Kubernetes API server lies, for service discovery. */
     apiServerCidrs: z.array(cidr).nonempty().default(PRIVATE_RANGES).describe("Where the Kubernetes API server lies, for service discovery."),
-    apiServerPorts: z.array(z.number().int("must be a port between 1 and 65535").min(1, "must be a port between 1 and 65535").max(65535, "must be a port between 1 and 65535")).nonempty().default([443, 6443]),
+    apiServerPorts: z.array(port).nonempty().default([443, 6443]),
     podCidrs: z
       .array(internetExceptCidr)
       .default(PRIVATE_RANGES_V4_V6)

@@ -13,6 +13,11 @@ export const prometheusSchema = z
     retentionSizeRatio: finite().gt(0.1, "must be above 0.1").max(0.95, "must be at most 0.95 so the WAL and compaction have room").default(0.85).describe("Share of the volume Prometheus may fill before it deletes the oldest blocks (--storage.tsdb.retention.size)."),
     scrapeInterval: duration.default("15s"),
     evaluationInterval: duration.default("15s"),
+    alertResendDelay: duration
+      .default("1m")
+      .describe(
+        "How often Prometheus resends a firing alert to Alertmanager (--rules.alert.resend-delay). Alertmanager keeps an alert 4 times the longer of this and evaluationInterval after the last send, so this also bounds how long the Watchdog heartbeat outlives a dead Prometheus.",
+      ),
     /** Copy every sample to a remote store (e.g. Grafana Cloud); the password is `observability:remoteWritePassword`. */
     remoteWrite: basicAuthEndpoint.optional().describe("Copy every sample to a remote store (e.g. Grafana Cloud); the password is observability:remoteWritePassword."),
     replicas: z

@@ -13,18 +13,27 @@ export const SECRET_KEYS = [
   "remoteWritePassword",
   "externalLokiPassword",
   "lokiObjectStorageSecretKey",
+  "heartbeatUrl",
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
+/** Secrets that are https URLs the stack sends to as they are (the URL carries its own token), with an example each. */
+export const URL_SECRETS: Partial<Record<SecretKey, string>> = {
+  slackWebhookUrl: "https://hooks.example.com/services/… (the webhook carries its own credentials)",
+  discordWebhookUrl: "https://hooks.example.com/services/… (the webhook carries its own credentials)",
+  heartbeatUrl: "https://hc-ping.com/<uuid> (the URL carries its own token)",
+};
+
 /**
  * What a secret's program reads it as: one line (Loki reads its key inside YAML, the others are files
- * whose programs trim them: a leading or trailing space would be lost); a webhook is an https URL.
+ * whose programs trim them: a leading or trailing space would be lost); a webhook or heartbeat is an https URL.
  * The message never holds the value.
  */
 export function secretValueProblem(key: SecretKey, value: string): string | undefined {
   if (value.trim() === "") return "must not be empty";
   if (/[\p{Cc}\p{Zl}\p{Zp}]/u.test(value)) return "must be one line without control characters (line breaks, tabs, NEL, U+2028/U+2029)";
   if (value.trim() !== value) return "must not begin or end with whitespace (Prometheus, Alertmanager and Grafana trim the file they read it from)";
-  if (key.endsWith("WebhookUrl")) return urlProblem(value, ["https"], "https://hooks.example.com/services/… (the webhook carries its own credentials)", { query: true });
+  const example = URL_SECRETS[key];
+  if (example) return urlProblem(value, ["https"], example, { query: true });
   return undefined;
 }

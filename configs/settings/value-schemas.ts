@@ -87,6 +87,9 @@ export const serviceToggle = { enabled: z.boolean().default(true) };
 export const agentSchema = (cpu: string, memory: string, memoryLimit: string) =>
   z.object({ ...serviceToggle, resources: resources(cpu, memory, memoryLimit) }).strict().default({});
 
+/** A TCP or UDP port number. */
+export const port = z.number().int("must be a port between 1 and 65535").min(1, "must be a port between 1 and 65535").max(65535, "must be a port between 1 and 65535");
+
 /**
  * https only: credentials are sent with every request. `query`: the program sends to the URL as it is
  * (remote write), rather than appending paths to it (a Loki base URL).

@@ -63,14 +63,15 @@ describe("alertmanager.yml", () => {
     const config = buildAlertmanagerConfig({ settings: settingsWith() });
     expect(config.global).toEqual({ resolve_timeout: "5m", smtp_smarthost: "smtp.gmail.com:587", smtp_from: "alerts@cryptoorchestrator.com", smtp_require_tls: true });
     expect(config.route).toMatchObject({ receiver: "email", group_by: ["alertname", "cluster", "service"], group_wait: "10s", group_interval: "10s", repeat_interval: "12h" });
-    expect(config.route.routes).toEqual([
+    // The Watchdog's route first (dead-mans-switch.test.ts), verify's test alerts' (verify tests), then the guide's.
+    expect(config.route.routes!.slice(2)).toEqual([
       { matchers: ['severity="critical"'], receiver: "critical", continue: true },
       { matchers: ['severity="critical"'], receiver: "email" },
       { matchers: ['severity="warning"'], receiver: "warning" },
     ]);
     const critical = config.receivers.find((r) => r.name === "critical")!;
     expect(critical.email_configs).toEqual([{ to: "oncall@cryptoorchestrator.com", send_resolved: true, headers: { Subject: "[CRITICAL] {{ .GroupLabels.alertname }}" } }]);
-    expect(config.inhibit_rules).toEqual([{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ["alertname", "cluster", "service"] }]);
+    expect(config.inhibit_rules).toEqual([{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"', 'alertname!="Watchdog"'], equal: ["alertname", "cluster", "service"] }]);
   });
 
   test("SMTP auth points at the Secret file, never at a value", () => {
@@ -80,12 +81,12 @@ describe("alertmanager.yml", () => {
   });
 
   test("Slack and Discord receivers exist only when enabled, and route their severities first", () => {
-    expect(buildAlertmanagerConfig({ settings: settingsWith() }).receivers.map((r) => r.name)).toEqual(["email", "critical", "warning"]);
+    expect(buildAlertmanagerConfig({ settings: settingsWith() }).receivers.map((r) => r.name)).toEqual(["email", "critical", "warning", "null"]);
     const config = buildAlertmanagerConfig({
       settings: settingsWith({ alertmanager: { slack: { enabled: true, severities: ["critical", "warning"] }, discord: { enabled: true } } }, { slackWebhookUrl: { secure: true }, discordWebhookUrl: { secure: true } }),
     });
-    expect(config.receivers.map((r) => r.name)).toEqual(["email", "critical", "warning", "slack", "discord"]);
-    expect(config.route.routes!.slice(0, 2)).toEqual([
+    expect(config.receivers.map((r) => r.name)).toEqual(["email", "critical", "warning", "slack", "discord", "null"]);
+    expect(config.route.routes!.slice(2, 4)).toEqual([
       { matchers: ['severity=~"critical|warning"'], receiver: "slack", continue: true },
       { matchers: ['severity="critical"'], receiver: "discord", continue: true },
     ]);

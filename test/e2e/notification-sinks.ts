@@ -107,8 +107,8 @@ abstract class WebhookSink<Message> {
 
 /** Answers like Slack's incoming webhooks. */
 export class SlackSink extends WebhookSink<SlackMessage> {
-  protected readonly okStatus = 200;
-  protected readonly okBody = "ok";
+  protected readonly okStatus: number = 200;
+  protected readonly okBody: string = "ok";
   protected read(payload: { channel: string; attachments?: { title?: string; text?: string }[] }): SlackMessage {
     const attachments = payload.attachments ?? [];
     return { channel: payload.channel, titles: attachments.map((a) => a.title ?? ""), texts: attachments.map((a) => a.text ?? "") };
@@ -129,5 +129,31 @@ export class DiscordSink extends WebhookSink<DiscordMessage> {
   protected read(payload: { embeds?: { title?: string; description?: string }[] }, path: string): DiscordMessage {
     const embeds = payload.embeds ?? [];
     return { path, titles: embeds.map((e) => e.title ?? ""), descriptions: embeds.map((e) => e.description ?? "") };
+  }
+}
+
+export interface Heartbeat {
+  /** When it arrived (Date.now()). */
+  at: number;
+  path: string;
+  alertnames: string[];
+}
+
+/**
+ * A heartbeat service (healthchecks.io and the like): it only counts pings. With `failing`, it
+ * answers 500 to every one, like a service that is down or a revoked URL.
+ */
+export class HeartbeatSink extends WebhookSink<Heartbeat> {
+  protected get okStatus(): number {
+    return this.failing ? 500 : 200;
+  }
+  protected readonly okBody = "OK";
+
+  constructor(private readonly failing = false) {
+    super();
+  }
+
+  protected read(payload: { alerts?: { labels?: Record<string, string> }[] }, path: string): Heartbeat {
+    return { at: Date.now(), path, alertnames: (payload.alerts ?? []).map((a) => a.labels?.alertname ?? "") };
   }
 }

@@ -86,6 +86,12 @@ export class RunningProcess {
 export class ProcessGroup {
   private readonly processes: RunningProcess[] = [];
   private readonly dirs: string[] = [];
+  private readonly cleanups: (() => Promise<unknown>)[] = [];
+
+  /** Something else to end with the processes (a sink, a server). */
+  onStop(cleanup: () => Promise<unknown>): void {
+    this.cleanups.push(cleanup);
+  }
 
   /** A folder for a process' config and data, removed by `stopAll` once the process is gone. */
   tempDir(prefix: string): string {
@@ -107,6 +113,7 @@ export class ProcessGroup {
 
   async stopAll(): Promise<void> {
     await Promise.all(this.processes.map((p) => p.stop()));
+    await Promise.allSettled(this.cleanups.splice(0).map((cleanup) => cleanup()));
     for (const dir of this.dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
   }
 }

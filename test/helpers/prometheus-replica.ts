@@ -15,7 +15,8 @@ export interface StartedReplica extends Started {
   process: RunningProcess;
 }
 
-export async function startPrometheusReplica(processes: ProcessGroup, config: PrometheusConfig, rules: RuleFile, replica: string): Promise<StartedReplica> {
+/** `flags`: what settings add to the pod's command line (configs/prometheus.ts prometheusSettingsFlags). */
+export async function startPrometheusReplica(processes: ProcessGroup, config: PrometheusConfig, rules: RuleFile, replica: string, flags: string[] = []): Promise<StartedReplica> {
   const dir = processes.tempDir(`prometheus-${replica}`);
   fs.mkdirSync(path.join(dir, RULES_DIR));
   fs.writeFileSync(path.join(dir, "prometheus.yml"), toYaml(config));
@@ -28,6 +29,7 @@ export async function startPrometheusReplica(processes: ProcessGroup, config: Pr
     `--config.file=${path.join(dir, "prometheus.yml")}`,
     `--storage.tsdb.path=${path.join(dir, "data")}`,
     `--web.listen-address=${listen}`,
+    ...flags,
   ]);
   await waitUntilReady(process, `http://${listen}/-/ready`);
   return { url: `http://${listen}`, address: listen, process };

@@ -1,5 +1,5 @@
-import { CONFIG_NAMESPACE, parseSettings, RawSettings, SecretKey, SettingsError, StackSettings } from "../../configs/settings";
-import { readStackFile } from "../../scripts/offline";
+import { parseSettings, RawSettings, SecretKey, SettingsError, StackSettings } from "../../configs/settings";
+import { rawSettingsFromStackFile } from "../../scripts/offline";
 
 type Values = Record<string, unknown>;
 
@@ -15,27 +15,7 @@ export function deepMerge(base: Values, override: Values): Values {
 }
 
 /** A stack file's settings as the program reads them (structured values JSON-decoded, secrets only as "set"). */
-export function rawStackSettings(stack: string): RawSettings {
-  const file = readStackFile(stack);
-  const secretKeys = new Set(file.secretKeys);
-  const raw: RawSettings = { values: {}, secrets: {} };
-  const prefix = `${CONFIG_NAMESPACE}:`;
-  for (const [fullKey, text] of Object.entries(file.config)) {
-    if (!fullKey.startsWith(prefix)) continue;
-    const key = fullKey.slice(prefix.length);
-    if (secretKeys.has(fullKey)) raw.secrets[key as SecretKey] = { secure: true };
-    else raw.values[key] = decode(text);
-  }
-  return raw;
-}
-
-function decode(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
+export const rawStackSettings = rawSettingsFromStackFile;
 
 /**
  * A stack's settings with `overrides` merged in, validated by the same parseSettings as the program:

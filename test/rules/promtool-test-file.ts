@@ -64,7 +64,8 @@ export function promtoolTestFile(ruleFileName: string, rules: RuleFile, scenario
         })),
       });
       const checks = [
-        ...(scenario.fires.length > 0 ? [expect(Math.max(0, forMin - 1), [])] : []),
+        // Without for: (the Watchdog) an alert fires at its first evaluation: there is no pending minute.
+        ...(scenario.fires.length > 0 && forMin > 0 ? [expect(forMin - 1, [])] : []),
         expect(firedAt, scenario.fires),
         ...(scenario.later ?? []).map((check) => expect(check.atMinute, check.fires)),
       ];

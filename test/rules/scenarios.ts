@@ -138,6 +138,21 @@ const summaries = {
 };
 
 export const scenarios: Scenario[] = [
+  // --- the dead man's switch: no input, no threshold, always firing ---
+  {
+    alert: "Watchdog",
+    situation: "Prometheus evaluates its rules",
+    series: [],
+    fires: [
+      {
+        severity: "none",
+        labels: {},
+        summary: "The alerting pipeline works: Prometheus evaluates rules and Alertmanager sends notifications",
+        description:
+          "This alert always fires. Alertmanager sends it to the heartbeat service (observability:heartbeatUrl) every alertmanager.heartbeat.interval; the service alarms when the heartbeats stop, because then Prometheus, Alertmanager or the path between them is down.",
+      },
+    ],
+  },
   // --- application ---
   { alert: "HighErrorRate", situation: "0.9% of requests fail", series: requests(9), fires: [], justUnder: "warning" },
   {

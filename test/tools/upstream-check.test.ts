@@ -89,7 +89,7 @@ describe("receiver variants", () => {
     const r = await render({ stack: "dev", set: ['alertmanager={"slack":{"enabled":true}}'], setSecret: ["slackWebhookUrl=https://hooks.slack.com/services/x"] });
     const result = run(binary("amtool")!, ["check-config", path.join(r.dir, "files/alertmanager/alertmanager.yml")]);
     expect(result.output).toContain("SUCCESS");
-    expect(result.output).toContain("4 receivers");
+    expect(result.output).toContain("5 receivers"); // email, critical, warning, slack, and the Watchdog's null
     const slack = parse(r.files["alertmanager/alertmanager.yml"]).receivers.find((x: any) => x.name === "slack");
     expect(slack.slack_configs[0].api_url_file).toBe("/etc/alertmanager/secrets/slack-webhook-url");
   });
@@ -110,7 +110,7 @@ describe("receiver variants", () => {
       expect(complaints).toEqual([expect.stringContaining("field webhook_url_file not found")]);
     } else {
       expect(result.output).toContain("SUCCESS");
-      expect(result.output).toContain("4 receivers");
+      expect(result.output).toContain("5 receivers");
       expect(result.code).toBe(0);
     }
   });
@@ -125,7 +125,7 @@ describe("receiver variants", () => {
     });
     const result = run(binary("amtool")!, ["check-config", path.join(r.dir, "files/alertmanager/alertmanager.yml")]);
     expect(result.output).toContain("SUCCESS");
-    expect(result.output).toContain("5 receivers");
+    expect(result.output).toContain("6 receivers");
     expect(result.code).toBe(0);
   });
 });
