@@ -4,11 +4,13 @@
  * A setting of one service lives in that service's module; a rule that reads two services lives here.
  */
 import { z } from "zod";
+import { capacityProblems } from "../capacity";
 import { defaultImages, Images } from "../images";
 import { decodeAsSchema } from "../pulumi-values";
 import { alertmanagerSchema } from "./alertmanager";
 import { alertsSchema } from "./alerts";
 import { appJobProblems, appSchema } from "./app";
+import { capacitySchema } from "./capacity";
 import { exportersSchema } from "./exporters";
 import { dns1123LabelProblem } from "./grammars";
 import { grafanaSchema } from "./grafana";
@@ -25,6 +27,7 @@ import { SECRET_KEYS, SecretKey, secretValueProblem } from "./secrets";
 import { dnsSubdomain, durationToMs, labelValue, namespaceName } from "./value-schemas";
 
 export type { AlertSettings } from "./alerts";
+export type { CapacitySettings } from "./capacity";
 export { LOKI_PUSH_PATH } from "./loki";
 export { CONFIG_NAMESPACE, settingKey, SettingsError } from "./problems";
 export { SECRET_KEYS } from "./secrets";
@@ -61,6 +64,7 @@ export const settingsSchema = z
     /** Protect PVCs and namespaces from `pulumi destroy` and keep them if the stack forgets them. */
     protectData: z.boolean().default(false).describe("Protect PVCs and namespaces from pulumi destroy and keep them if the stack forgets them."),
     networkPolicies: networkPoliciesSchema,
+    capacity: capacitySchema,
   })
   .strict();
 
@@ -128,6 +132,7 @@ export function parseSettings(raw: RawSettings): StackSettings {
     ...derivedNameProblems(settings, parsed.agentsNamespace === undefined),
     ...appJobProblems(settings.app),
     ...rateWindowProblems(settings),
+    ...capacityProblems(settings),
   ];
   if (problems.length > 0) throw new SettingsError(problems);
   return settings;
