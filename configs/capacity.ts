@@ -347,7 +347,7 @@ export function sizingTable(inputs: CapacityInputs): string {
     s.objectStorageGb === undefined ? "—" : s.objectStorageGb.toFixed(1),
   ]);
   const header = ["service", "memory request", "memory limit", "cpu request", "volume", "days held / retention", "S3 GB-month"];
-  return [`Sizing for ${loadText(load)}, ${load.queryUsers} query users (estimate / settings):`, markdownTable(header, rows)].join("\n");
+  return [`Sizing for ${loadText(load)}, ${load.queryUsers} query users (estimate / settings):`, "", markdownTable(header, rows)].join("\n");
 }
 
 export function markdownTable(header: string[], rows: string[][]): string {
