@@ -15,40 +15,17 @@
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { markdownTable, MODEL } from "../configs/capacity";
+import { freePort, request as get, sleep, waitUntil as waitFor } from "./local-http";
 import { UPSTREAM_BIN } from "./upstream-tools-plan";
 
 const TARGETS = 10;
 const MiB = 2 ** 20;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function get(url: string, method = "GET"): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(url, { method, timeout: 30000 }, (response) => {
-      let body = "";
-      response.on("data", (chunk) => (body += chunk));
-      response.on("end", () => (response.statusCode && response.statusCode < 300 ? resolve(body) : reject(new Error(`${url}: HTTP ${response.statusCode} ${body}`))));
-    });
-    request.on("error", reject);
-    request.on("timeout", () => request.destroy(new Error(`${url}: timed out`)));
-    request.end();
-  });
-}
 
 /** A scrape target exposing `perTarget` series on each of TARGETS paths (`/shard/<i>`), values moving with every scrape. */
 function startTarget(perTarget: number, port: number): http.Server {
@@ -107,14 +84,6 @@ async function query(run: Run, expr: string): Promise<number> {
   return Number(body.data.result[0]?.value[1] ?? NaN);
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await sleep(1000);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
 

@@ -18,13 +18,12 @@
  */
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
-import * as http from "http";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { defaultImages } from "../configs/images";
 import { KSM_RESOURCES } from "../configs/kube-state-metrics";
 import type { Catalogue, CatalogueMetric, MetricType } from "../configs/metric-catalogue";
+import { freePort, request as get, sleep, waitUntil as until } from "./local-http";
 import { PROJECT_ROOT, releaseOf, UPSTREAM_BIN } from "./upstream-tools-plan";
 
 const CATALOGUE_DIR = path.join(PROJECT_ROOT, "configs", "metric-catalogue");
@@ -75,39 +74,9 @@ export function parseExposition(text: string): CatalogueMetric[] {
 // The pinned binaries, scraped on 127.0.0.1.
 // ---------------------------------------------------------------------------------------------
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
-function get(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const request = http.get(url, { timeout: 5000 }, (response) => {
-      let body = "";
-      response.on("data", (chunk) => (body += chunk));
-      response.on("end", () => (response.statusCode === 200 ? resolve(body) : reject(new Error(`${url}: HTTP ${response.statusCode}`))));
-    });
-    request.on("error", reject);
-    request.on("timeout", () => request.destroy(new Error(`${url}: timed out`)));
-  });
-}
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await sleep(500);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 function start(binary: string, args: string[], cwd: string): ChildProcess {
   const file = path.join(UPSTREAM_BIN, binary);
