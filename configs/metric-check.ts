@@ -9,6 +9,7 @@
  * Pure: `unreadSelectors` takes the readers and the series space; `metricReaders` lists the readers
  * (with their selectors, for a live check that asks a running Prometheus instead: see `readerSelectors`).
  */
+import { parse as parseYaml } from "yaml";
 import type { ProvisionedDashboard } from "./dashboards";
 import { interpolate } from "./dashboards/validate";
 import { FASTAPI_LOG_LABELS } from "./log-destination";
@@ -334,4 +335,21 @@ export function unreadMetrics(stack: StackReaders, catalogueOf: (jobName: string
   const scraped = scrapedSeries(stack.scrapeConfigs, catalogueOf);
   const space: SeriesSpace = { series: [...scraped, ...ruleSeries(stack.ruleFiles, scraped)], streams: logStreams(stack.logAgent) };
   return unreadSelectors([...ruleReaders(stack.ruleFiles), ...dashboardReaders(stack.dashboards)], space);
+}
+
+/**
+ * The readers of a render (`npm run render` writes files/<service>/…): prometheus.yml's scrape
+ * configs, the rule files and the dashboards, as Prometheus and Grafana will load them. For a check
+ * of what was rendered, or of a live stack against the same files.
+ */
+export function renderedStackReaders(files: Record<string, string>, stack: Pick<StackReaders, "appJob" | "logAgent">): StackReaders {
+  const config = parseYaml(files["prometheus/prometheus.yml"] ?? "scrape_configs: []") as { scrape_configs?: ScrapeConfig[] };
+  const ruleFiles = Object.entries(files)
+    .filter(([file]) => /^prometheus\/rules\/[^/]+\.ya?ml$/.test(file))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([file, text]) => ({ file, groups: (parseYaml(text) as { groups?: RuleFileContent["groups"] }).groups ?? [] }));
+  const dashboards = Object.entries(files)
+    .filter(([file]) => /^grafana\/dashboards\/[^/]+\/[^/]+\.json$/.test(file))
+    .map(([file, text]) => ({ folder: file.split("/")[2], json: JSON.parse(text) }) as ProvisionedDashboard);
+  return { scrapeConfigs: config.scrape_configs ?? [], ruleFiles, dashboards, ...stack };
 }

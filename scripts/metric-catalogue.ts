@@ -1,8 +1,8 @@
 /**
- * `npm run metric-catalogue -- [--from binaries,modules]`: records configs/metric-catalogue/*.json,
+ * `npm run metric-catalogue -- [--from modules,prometheus,node-exporter] [--bin name=path]`: records configs/metric-catalogue/*.json,
  * what each scrape job's program exposes at the version the stack deploys.
  *
- * - binaries: the pinned builds in .upstream/bin (`npm run upstream-tools`) run on 127.0.0.1 and are
+ * - prometheus (with Alertmanager), node-exporter: the pinned builds in .upstream/bin (`npm run upstream-tools`) run on 127.0.0.1 and are
  *   scraped: Prometheus (scraping itself and Alertmanager, with a rule file and Alertmanager to send
  *   to, so its labelled counters have children), Alertmanager (with a receiver), node-exporter (its
  *   default collectors on this machine). A family exposed without any series is kept with
@@ -78,48 +78,68 @@ export function parseExposition(text: string): CatalogueMetric[] {
 
 
 
+/** `--bin node_exporter=/path` runs that build instead of .upstream/bin's (it must report the pinned version). */
+const binaryOverrides = new Map(process.argv.flatMap((arg, i) => (process.argv[i - 1] === "--bin" ? [arg.split("=") as [string, string]] : [])));
+
 function start(binary: string, args: string[], cwd: string): ChildProcess {
-  const file = path.join(UPSTREAM_BIN, binary);
+  const file = binaryOverrides.get(binary) ?? path.join(UPSTREAM_BIN, binary);
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: run npm run upstream-tools`);
   return spawn(file, args, { cwd, stdio: "ignore" });
 }
 
-async function fromBinaries(): Promise<void> {
+function scrapeInto(name: string, image: keyof typeof defaultImages, binary: string, url: string): Promise<void> {
+  const version = releaseOf(defaultImages[image]);
+  return get(url).then((text) =>
+    write(name, {
+      program: name,
+      version,
+      source: `scraped from ${binaryOverrides.get(binary) ? binary : `.upstream/bin/${binary}`} ${version} (built from its Go module at the pinned version) on ${os.type()} ${os.arch()}, ${new Date().toISOString().slice(0, 10)}, by npm run metric-catalogue`,
+      metrics: parseExposition(text),
+    }),
+  );
+}
+
+/** node-exporter with its default collectors on this machine. */
+async function nodeExporterFromBinary(dir: string, children: ChildProcess[]): Promise<void> {
+  const port = await freePort();
+  children.push(start("node_exporter", [`--web.listen-address=127.0.0.1:${port}`], dir));
+  await until("node-exporter to answer", async () => (await get(`http://127.0.0.1:${port}/metrics`)).length > 0, 60000);
+  await scrapeInto("node-exporter", "nodeExporter", "node_exporter", `http://127.0.0.1:${port}/metrics`);
+}
+
+/** Prometheus scraping itself and Alertmanager, evaluating a rule and sending an alert, so its labelled counters have series. */
+async function prometheusAndAlertmanagerFromBinaries(dir: string, children: ChildProcess[]): Promise<void> {
+  const [promPort, amPort, amCluster] = [await freePort(), await freePort(), await freePort()];
+  fs.writeFileSync(path.join(dir, "alertmanager.yml"), "route: {receiver: sink}\nreceivers: [{name: sink, webhook_configs: [{url: 'http://127.0.0.1:9/never'}]}]\n");
+  children.push(start("alertmanager", [`--config.file=${dir}/alertmanager.yml`, `--storage.path=${dir}/am`, `--web.listen-address=127.0.0.1:${amPort}`, `--cluster.listen-address=127.0.0.1:${amCluster}`], dir));
+  fs.writeFileSync(path.join(dir, "rules.yml"), "groups: [{name: catalogue, interval: 1s, rules: [{record: 'catalogue:up:sum', expr: 'sum(up)'}, {alert: Always, expr: 'vector(1)'}]}]\n");
+  fs.writeFileSync(
+    path.join(dir, "prometheus.yml"),
+    [
+      "global: {scrape_interval: 1s, evaluation_interval: 1s}",
+      "rule_files: [rules.yml]",
+      `alerting: {alertmanagers: [{static_configs: [{targets: ['127.0.0.1:${amPort}']}]}]}`,
+      `scrape_configs: [{job_name: prometheus, static_configs: [{targets: ['127.0.0.1:${promPort}']}]}, {job_name: alertmanager, static_configs: [{targets: ['127.0.0.1:${amPort}']}]}]`,
+    ].join("\n"),
+  );
+  children.push(start("prometheus", [`--config.file=${dir}/prometheus.yml`, `--storage.tsdb.path=${dir}/data`, `--web.listen-address=127.0.0.1:${promPort}`], dir));
+  await until("Prometheus and Alertmanager to be ready", async () => {
+    await Promise.all([get(`http://127.0.0.1:${promPort}/-/ready`), get(`http://127.0.0.1:${amPort}/-/ready`)]);
+    return true;
+  }, 60000);
+  // Long enough for scrapes, rule evaluations and a notification attempt to give the labelled counters children.
+  await until("Prometheus to send an alert", async () => /prometheus_notifications_sent_total\{/.test(await get(`http://127.0.0.1:${promPort}/metrics`)), 60000);
+  await sleep(5000);
+  await scrapeInto("prometheus", "prometheus", "prometheus", `http://127.0.0.1:${promPort}/metrics`);
+  await scrapeInto("alertmanager", "alertmanager", "alertmanager", `http://127.0.0.1:${amPort}/metrics`);
+}
+
+async function fromBinaries(programs: string[]): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "metric-catalogue-"));
   const children: ChildProcess[] = [];
   try {
-    const [promPort, amPort, amCluster, nodePort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-    fs.writeFileSync(path.join(dir, "alertmanager.yml"), "route: {receiver: sink}\nreceivers: [{name: sink, webhook_configs: [{url: 'http://127.0.0.1:9/never'}]}]\n");
-    children.push(start("alertmanager", [`--config.file=${dir}/alertmanager.yml`, `--storage.path=${dir}/am`, `--web.listen-address=127.0.0.1:${amPort}`, `--cluster.listen-address=127.0.0.1:${amCluster}`], dir));
-    children.push(start("node_exporter", [`--web.listen-address=127.0.0.1:${nodePort}`], dir));
-    fs.writeFileSync(path.join(dir, "rules.yml"), "groups: [{name: catalogue, interval: 1s, rules: [{record: 'catalogue:up:sum', expr: 'sum(up)'}, {alert: Always, expr: 'vector(1)'}]}]\n");
-    fs.writeFileSync(
-      path.join(dir, "prometheus.yml"),
-      [
-        "global: {scrape_interval: 1s, evaluation_interval: 1s}",
-        "rule_files: [rules.yml]",
-        `alerting: {alertmanagers: [{static_configs: [{targets: ['127.0.0.1:${amPort}']}]}]}`,
-        `scrape_configs: [{job_name: prometheus, static_configs: [{targets: ['127.0.0.1:${promPort}']}]}, {job_name: alertmanager, static_configs: [{targets: ['127.0.0.1:${amPort}']}]}]`,
-      ].join("\n"),
-    );
-    children.push(start("prometheus", [`--config.file=${dir}/prometheus.yml`, `--storage.tsdb.path=${dir}/data`, `--web.listen-address=127.0.0.1:${promPort}`], dir));
-    await until("Prometheus, Alertmanager and node-exporter to answer", async () => {
-      await Promise.all([get(`http://127.0.0.1:${promPort}/-/ready`), get(`http://127.0.0.1:${amPort}/-/ready`), get(`http://127.0.0.1:${nodePort}/metrics`)]);
-      return true;
-    }, 60000);
-    // Long enough for scrapes, rule evaluations and a notification attempt to give the labelled counters children.
-    await until("Prometheus to send an alert", async () => /prometheus_notifications_sent_total\{/.test(await get(`http://127.0.0.1:${promPort}/metrics`)), 60000);
-    await sleep(5000);
-    const scrape = async (name: string, image: keyof typeof defaultImages, port: number, binary: string) =>
-      write(name, {
-        program: name,
-        version: releaseOf(defaultImages[image]),
-        source: `scraped from .upstream/bin/${binary} ${releaseOf(defaultImages[image])} (built from its Go module by npm run upstream-tools) on ${os.type()} ${os.arch()}, ${new Date().toISOString().slice(0, 10)}, by npm run metric-catalogue`,
-        metrics: parseExposition(await get(`http://127.0.0.1:${port}/metrics`)),
-      });
-    await scrape("prometheus", "prometheus", promPort, "prometheus");
-    await scrape("alertmanager", "alertmanager", amPort, "alertmanager");
-    await scrape("node-exporter", "nodeExporter", nodePort, "node_exporter");
+    if (programs.includes("node-exporter")) await nodeExporterFromBinary(dir, children);
+    if (programs.includes("prometheus")) await prometheusAndAlertmanagerFromBinaries(dir, children);
   } finally {
     for (const child of children) child.kill("SIGTERM");
     await sleep(1000);
@@ -222,13 +242,13 @@ function kubeletFromSource(): void {
 
 async function main(): Promise<void> {
   const fromIndex = process.argv.indexOf("--from");
-  const from = fromIndex >= 0 ? process.argv[fromIndex + 1].split(",") : ["binaries", "modules"];
+  const from = fromIndex >= 0 ? process.argv[fromIndex + 1].split(",") : ["modules", "prometheus", "node-exporter"];
   if (from.includes("modules")) {
     ksmFromDocs();
     cadvisorFromSource();
     kubeletFromSource();
   }
-  if (from.includes("binaries")) await fromBinaries();
+  await fromBinaries(from);
 }
 
 if (require.main === module) {

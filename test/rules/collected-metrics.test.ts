@@ -6,7 +6,7 @@
  */
 import { defaultImages } from "../../configs/images";
 import { CATALOGUES, exposedSeries } from "../../configs/metric-catalogue";
-import { catalogueOfJob, describeUnread, dashboardReaders, logStreams, ruleReaders, ruleSeries, scrapedSeries, targetLabels, unreadMetrics, unreadSelectors } from "../../configs/metric-check";
+import { catalogueOfJob, describeUnread, dashboardReaders, logStreams, ruleReaders, renderedStackReaders, ruleSeries, scrapedSeries, targetLabels, unreadMetrics, unreadSelectors } from "../../configs/metric-check";
 import { SecretKey } from "../../configs/settings";
 import { render } from "../helpers/render";
 import { stackReaders } from "../helpers/stack-readers";
@@ -131,14 +131,15 @@ describe("the check itself", () => {
 });
 
 describe("the readers are what the program deploys", () => {
-  test("the rendered dev stack has the jobs, rules and dashboards the check reads", async () => {
+  test("the rendered dev stack holds the jobs, rules and dashboards the check reads, and passes it", async () => {
     const rendered = await render({ stack: "dev" });
-    const readers = stackReaders(stackSettings("dev"));
-    const yaml = require("yaml");
-    expect(yaml.parse(rendered.files["prometheus/prometheus.yml"]).scrape_configs.map((job: { job_name: string }) => job.job_name)).toEqual(readers.scrapeConfigs.map((job) => job.job_name));
-    for (const file of readers.ruleFiles) expect(yaml.parse(rendered.files[file.file]).groups).toEqual(JSON.parse(JSON.stringify(file.groups)));
-    const renderedDashboards = Object.keys(rendered.files).filter((f) => f.startsWith("grafana/dashboards/")).sort();
-    expect(renderedDashboards).toEqual(readers.dashboards.map((d) => `grafana/dashboards/${d.folder}/${d.json.uid}.json`).sort());
-    expect(ruleReaders(readers.ruleFiles).length + dashboardReaders(readers.dashboards).length).toBeGreaterThan(100);
+    const settings = stackSettings("dev");
+    const fromRender = renderedStackReaders(rendered.files, { appJob: settings.app.job, logAgent: settings.logAgent });
+    const built = stackReaders(settings);
+    expect(fromRender.scrapeConfigs.map((job) => job.job_name)).toEqual(built.scrapeConfigs.map((job) => job.job_name));
+    expect(fromRender.ruleFiles.map((f) => f.file).sort()).toEqual(built.ruleFiles.map((f) => f.file).sort());
+    expect(fromRender.dashboards.map((d) => `${d.folder}/${d.json.uid}`).sort()).toEqual(built.dashboards.map((d) => `${d.folder}/${d.json.uid}`).sort());
+    expect(ruleReaders(fromRender.ruleFiles).length + dashboardReaders(fromRender.dashboards).length).toBeGreaterThan(100);
+    expect(unreadMetrics(fromRender).map(describeUnread)).toEqual([]);
   });
 });
