@@ -66,7 +66,9 @@ async function startRun(series: number, intervalSeconds: number, extraFlags: str
   const [promPort, targetPort] = [await freePort(), await freePort()];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-prometheus-"));
   const jobs = Array.from({ length: TARGETS }, (_, i) => `  - {job_name: bench-${i}, metrics_path: /shard/${i}, static_configs: [{targets: ['127.0.0.1:${targetPort}']}]}`);
-  fs.writeFileSync(path.join(dir, "prometheus.yml"), [`global: {scrape_interval: ${intervalSeconds}s, scrape_timeout: ${Math.min(10, intervalSeconds)}s}`, "scrape_configs:", ...jobs].join("\n"));
+  // Prometheus scrapes itself too: its heap, CPU and head series are read back from its own TSDB.
+  const self = `  - {job_name: prometheus, static_configs: [{targets: ['127.0.0.1:${promPort}']}]}`;
+  fs.writeFileSync(path.join(dir, "prometheus.yml"), [`global: {scrape_interval: ${intervalSeconds}s, scrape_timeout: ${Math.min(10, intervalSeconds)}s}`, "scrape_configs:", self, ...jobs].join("\n"));
   const target = startTarget(Math.ceil(series / TARGETS), targetPort);
   const prometheus = spawn(binary, [`--config.file=${dir}/prometheus.yml`, `--storage.tsdb.path=${dir}/data`, `--web.listen-address=127.0.0.1:${promPort}`, ...extraFlags], { stdio: "ignore" });
   return { dir, prometheus, target, url: `http://127.0.0.1:${promPort}` };
@@ -108,10 +110,10 @@ export interface MemoryMeasurement {
 async function measureMemory(series: number): Promise<MemoryMeasurement> {
   const run = await startRun(series, 15);
   try {
-    await waitFor(`Prometheus to scrape ${series} series`, async () => (await query(run, "sum(scrape_samples_scraped)")) >= series * 0.99, 180000);
-    const scrapes = async () => query(run, "sum(prometheus_target_interval_length_seconds_count)");
+    await waitFor(`Prometheus to scrape ${series} series`, async () => (await query(run, 'sum(scrape_samples_scraped{job=~"bench-.*"})')) >= series * 0.99, 300000);
+    const scrapes = async () => query(run, 'sum(count_over_time(up{job=~"bench-.*"}[1h]))');
     const start = await scrapes();
-    await waitFor("four more rounds of scrapes", async () => (await scrapes()) >= start + 4 * TARGETS, 180000);
+    await waitFor("four more rounds of scrapes", async () => (await scrapes()) >= start + 4 * TARGETS, 300000);
     await sleep(5000);
     return {
       series,
@@ -138,7 +140,7 @@ export interface DiskMeasurement {
 async function measureDisk(series: number): Promise<DiskMeasurement> {
   const run = await startRun(series, 1, ["--web.enable-admin-api"]);
   try {
-    await waitFor(`Prometheus to scrape ${series} series`, async () => (await query(run, "sum(scrape_samples_scraped)")) >= series * 0.99, 180000);
+    await waitFor(`Prometheus to scrape ${series} series`, async () => (await query(run, 'sum(scrape_samples_scraped{job=~"bench-.*"})')) >= series * 0.99, 300000);
     await sleep(125000);
     const samplesAppended = await query(run, "prometheus_tsdb_head_samples_appended_total");
     const walBytes = directoryBytes(path.join(run.dir, "data", "wal"));

@@ -8,6 +8,7 @@ import { defaultImages } from "../../configs/images";
 import { CATALOGUES, exposedSeries } from "../../configs/metric-catalogue";
 import { catalogueOfJob, describeUnread, dashboardReaders, logStreams, ruleReaders, renderedStackReaders, ruleSeries, scrapedSeries, targetLabels, unreadMetrics, unreadSelectors } from "../../configs/metric-check";
 import { SecretKey } from "../../configs/settings";
+import { releaseOf } from "../../scripts/upstream-tools-plan";
 import { render } from "../helpers/render";
 import { stackReaders } from "../helpers/stack-readers";
 import { stackSettings } from "../helpers/stack-settings";
@@ -34,12 +35,12 @@ describe("every metric a rule or dashboard reads is one the stack collects", () 
   });
 
   test("every catalogue is recorded for the release the stack deploys", () => {
-    const release = (image: string) => image.slice(image.lastIndexOf(":") + 2);
+    const release = releaseOf;
     expect(CATALOGUES.prometheus.version).toBe(release(defaultImages.prometheus));
     expect(CATALOGUES.alertmanager.version).toBe(release(defaultImages.alertmanager));
     expect(CATALOGUES["node-exporter"].version).toBe(release(defaultImages.nodeExporter));
     expect(CATALOGUES["kube-state-metrics"].version).toBe(release(defaultImages.kubeStateMetrics));
-    expect(CATALOGUES.loki.version).toBe(release(defaultImages.loki).replace(/^v/, ""));
+    expect(CATALOGUES.loki.version).toBe(release(defaultImages.loki));
     expect(CATALOGUES.promtail.version).toBe(release(defaultImages.promtail));
     expect(CATALOGUES.alloy.version).toBe(release(defaultImages.alloy));
     for (const [name, catalogue] of Object.entries(CATALOGUES)) {
