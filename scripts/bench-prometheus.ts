@@ -132,6 +132,7 @@ export interface DiskMeasurement {
   series: number;
   samples: number;
   blockBytes: number;
+  chunkBytes: number;
   walBytes: number;
   samplesAppended: number;
 }
@@ -149,11 +150,13 @@ async function measureDisk(series: number): Promise<DiskMeasurement> {
     const blocks = fs.readdirSync(snapshotDir).filter((name) => fs.existsSync(path.join(snapshotDir, name, "meta.json")));
     let samples = 0;
     let blockBytes = 0;
+    let chunkBytes = 0;
     for (const block of blocks) {
       samples += (JSON.parse(fs.readFileSync(path.join(snapshotDir, block, "meta.json"), "utf8")) as { stats: { numSamples: number } }).stats.numSamples;
       blockBytes += directoryBytes(path.join(snapshotDir, block));
+      chunkBytes += directoryBytes(path.join(snapshotDir, block, "chunks"));
     }
-    return { series, samples, blockBytes, walBytes, samplesAppended };
+    return { series, samples, blockBytes, chunkBytes, walBytes, samplesAppended };
   } finally {
     await stopRun(run);
   }
@@ -162,7 +165,7 @@ async function measureDisk(series: number): Promise<DiskMeasurement> {
 export async function prometheusCalibration(seriesCounts: number[]): Promise<string> {
   const m = MODEL.prometheus;
   const rows: string[][] = [];
-  for (const series of seriesCounts) {
+  for (const series of seriesCounts.filter((n) => n > 0)) {
     process.stderr.write(`  Prometheus with ${series} series…\n`);
     try {
       const r = await measureMemory(series);
@@ -190,15 +193,17 @@ export async function prometheusCalibration(seriesCounts: number[]): Promise<str
     disk instanceof Error
       ? `Bytes per sample: failed: ${disk.message}`
       : markdownTable(
-          ["Series", "Samples in the block", "Block bytes", "Bytes per sample", "Model", "Measured / model", "WAL bytes per sample", "Model (WAL)", "Measured / model (WAL)"],
+          ["Series", "Samples in the block", "Block bytes", "Bytes per sample (chunks + index)", "Chunks only", "Model", "Measured / model (chunks + index)", "Measured / model (chunks)", "WAL bytes per sample", "Model (WAL)", "Measured / model (WAL)"],
           [
             [
               String(disk.series),
               String(disk.samples),
               `${(disk.blockBytes / MiB).toFixed(1)} MiB`,
               (disk.blockBytes / disk.samples).toFixed(2),
+              (disk.chunkBytes / disk.samples).toFixed(2),
               String(m.diskBytesPerSample),
               `**${(disk.blockBytes / disk.samples / m.diskBytesPerSample).toFixed(2)}**`,
+              `**${(disk.chunkBytes / disk.samples / m.diskBytesPerSample).toFixed(2)}**`,
               (disk.walBytes / disk.samplesAppended).toFixed(2),
               String(m.walBytesPerSample),
               `**${(disk.walBytes / disk.samplesAppended / m.walBytesPerSample).toFixed(2)}**`,
@@ -220,7 +225,7 @@ export async function prometheusCalibration(seriesCounts: number[]): Promise<str
 
 if (require.main === module) {
   const seriesIndex = process.argv.indexOf("--series");
-  const counts = seriesIndex >= 0 ? process.argv[seriesIndex + 1].split(",").map(Number) : [10000, 100000, 1000000];
+  const counts = seriesIndex >= 0 ? process.argv[seriesIndex + 1].split(",").filter(Boolean).map(Number) : [10000, 100000, 1000000];
   prometheusCalibration(counts)
     .then((text) => console.log(text))
     .catch((err: Error) => {
