@@ -1,9 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ObservabilityStack } from "./components/observability-stack";
 import { readStackSettings, readStackSecrets } from "./components/stack-config";
+import { capacityWarnings } from "./configs/capacity";
 
 // Validate every setting before a single resource is registered.
 const settings = readStackSettings();
+// A request far from what observability:capacity needs: one line each, before anything is deployed.
+for (const warning of capacityWarnings(settings)) pulumi.log.warn(warning);
 const stack = new ObservabilityStack("observability", { settings, secrets: readStackSecrets(settings) });
 
 // The stack outputs, as one object so that they keep this order wherever they are listed (`npm run

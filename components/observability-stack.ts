@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { provisionedDatasources } from "../configs/dashboards/datasources";
+import { enabledComponents } from "../configs/dashboards/definition";
 import { ExternalLokiSource } from "../configs/grafana";
 import { logDestination } from "../configs/log-destination";
 import { SecretKey, StackSettings } from "../configs/settings";
@@ -125,6 +126,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             // inputs and code, components/dashboard-cache.ts): a bad panel stops the preview.
             dashboards: cachedDashboards({
               appJob: settings.app.job,
+              components: enabledComponents(settings),
               datasources: provisionedDatasources({ loki: lokiSource !== undefined, alertmanager: alertmanager !== undefined }),
             }),
           },

@@ -20,7 +20,7 @@ const seconds = (value: number) => `${value}s`;
 
 /** The Watchdog, the guide's application, database and trading alerts, node resources, and the monitoring stack's own health. */
 export function buildAlertRules(inputs: AlertRuleInputs): RuleFile {
-  const { app, alerts, namespace, prometheus } = inputs.settings;
+  const { app, alerts, namespace, prometheus, loki, nodeExporter, alertmanager, logAgent } = inputs.settings;
   const build = new RuleBuilder(alerts.runbooksUrl);
   const interval = prometheus.evaluationInterval;
   const group = (name: string, rules: AlertingRule[]): RuleGroup => ({ name, interval, rules });
@@ -30,10 +30,9 @@ export function buildAlertRules(inputs: AlertRuleInputs): RuleFile {
       group("application", applicationRules(build, app.job, alerts)),
       group("database", databaseRules(build, app.job, alerts)),
       group("trading", tradingRules(build, app.job, alerts)),
-      // Every rule watches series some running component exports: one about a component that is off
-      // could never fire, or (Prometheus without an Alertmanager) never resolve.
-      ...(inputs.settings.nodeExporter.enabled ? [group("nodes", nodeRules(build, alerts))] : []),
-      group("monitoring", monitoringRules(build, app.job, namespace, alerts, running(inputs.settings))),
+      // Rules read only what runs: a rule on a component that is off could never fire.
+      ...(nodeExporter.enabled ? [group("nodes", nodeRules(build, alerts))] : []),
+      group("monitoring", monitoringRules(build, app.job, namespace, alerts, { loki: loki.enabled, alertmanager: alertmanager.enabled, logAgent })),
       ...kubernetesAlertGroups(build, inputs.settings).map(({ name, rules }) => group(name, rules)),
     ],
   });
@@ -161,19 +160,21 @@ function nodeRules(build: RuleBuilder, alerts: AlertSettings): AlertingRule[] {
   ];
 }
 
-/** The optional components whose own alerts the monitoring group holds. */
-function running(settings: AlertRuleInputs["settings"]) {
-  return { alertmanager: settings.alertmanager.enabled, loki: settings.loki.enabled, logAgent: settings.logAgent !== "none" };
+interface MonitoredComponents {
+  /** Loki in the cluster (an external one is not scraped). */
+  loki: boolean;
+  alertmanager: boolean;
+  logAgent: "promtail" | "alloy" | "none";
 }
 
-function monitoringRules(build: RuleBuilder, appJob: string, namespace: string, alerts: AlertSettings, on: ReturnType<typeof running>): AlertingRule[] {
+function monitoringRules(build: RuleBuilder, appJob: string, namespace: string, alerts: AlertSettings, components: MonitoredComponents): AlertingRule[] {
   const w = alerts.rateWindow;
   const volume = (metric: string) => `kubelet_volume_stats_${metric}{namespace=${quote(namespace)}}`;
   const volumeUsed = `1 - ${volume("available_bytes")} / ${volume("capacity_bytes")}`;
   // Prometheus keeps its volume near retentionSizeRatio (0.85) full on purpose: only a volume that is
   // still filling up deserves the warning. Four days ahead, from the last six hours' trend.
   const fillingUp = `predict_linear(${volume("available_bytes")}[6h], 4 * 24 * 3600) < 0`;
-  const logAgentJobs = quote("promtail|alloy");
+  const logAgent = components.logAgent;
   const ownAlertJobs = quote([appJob, "loki", "promtail", "alloy", ...KUBERNETES_ALERT_JOBS].join("|"));
   const ratio = (numerator: string, denominator: string, by: string) => `sum by (${by}) (rate(${numerator}[${w}])) / sum by (${by}) (rate(${denominator}[${w}]))`;
   const f = (key: ForOnlyAlert) => alerts[key].for;
@@ -193,43 +194,43 @@ function monitoringRules(build: RuleBuilder, appJob: string, namespace: string, 
         description: `{{ $value | humanize }} evaluations of rule group {{ $labels.rule_group }} failed over the last ${w}: its alerts cannot fire.`,
       },
     ),
-    // Without an Alertmanager Prometheus discovers none: "not connected" would fire forever.
-    ...(on.alertmanager
+    // Without Alertmanager, Prometheus has none to send to: these would fire (or read nothing) forever.
+    ...(components.alertmanager
       ? [
-        build.rule(
-          "PrometheusNotificationsFailing",
-          "critical",
-          `${ratio("prometheus_notifications_errors_total", "prometheus_notifications_sent_total", "job, instance, alertmanager")} > 0`,
-          f("prometheusNotificationsFailing"),
-          {
-            summary: "Prometheus fails to send alerts to {{ $labels.alertmanager }}",
-            description: `{{ $value | humanizePercentage }} of the alerts Prometheus sent to {{ $labels.alertmanager }} failed over the last ${w}.`,
-          },
-        ),
-        build.rule(
-          "PrometheusNotConnectedToAlertmanagers",
-          "critical",
-          "prometheus_notifications_alertmanagers_discovered < 1",
-          f("prometheusNotConnectedToAlertmanagers"),
-          {
-            summary: "Prometheus has no Alertmanager to send alerts to",
-            description: "Prometheus {{ $labels.instance }} has discovered {{ $value | humanize }} Alertmanagers: no alert leaves it.",
-          },
-        ),
-        build.rule(
-          "AlertmanagerNotificationsFailing",
-          "critical",
-          `${ratio("alertmanager_notifications_failed_total", "alertmanager_notifications_total", "job, instance, integration")} > 0`,
-          f("alertmanagerNotificationsFailing"),
-          {
-            summary: "Alertmanager fails to send {{ $labels.integration }} notifications",
-            description: `{{ $value | humanizePercentage }} of the {{ $labels.integration }} notifications from {{ $labels.instance }} failed over the last ${w}.`,
-          },
-        ),
+    build.rule(
+      "PrometheusNotificationsFailing",
+      "critical",
+      `${ratio("prometheus_notifications_errors_total", "prometheus_notifications_sent_total", "job, instance, alertmanager")} > 0`,
+      f("prometheusNotificationsFailing"),
+      {
+        summary: "Prometheus fails to send alerts to {{ $labels.alertmanager }}",
+        description: `{{ $value | humanizePercentage }} of the alerts Prometheus sent to {{ $labels.alertmanager }} failed over the last ${w}.`,
+      },
+    ),
+    build.rule(
+      "PrometheusNotConnectedToAlertmanagers",
+      "critical",
+      "prometheus_notifications_alertmanagers_discovered < 1",
+      f("prometheusNotConnectedToAlertmanagers"),
+      {
+        summary: "Prometheus has no Alertmanager to send alerts to",
+        description: "Prometheus {{ $labels.instance }} has discovered {{ $value | humanize }} Alertmanagers: no alert leaves it.",
+      },
+    ),
+    build.rule(
+      "AlertmanagerNotificationsFailing",
+      "critical",
+      `${ratio("alertmanager_notifications_failed_total", "alertmanager_notifications_total", "job, instance, integration")} > 0`,
+      f("alertmanagerNotificationsFailing"),
+      {
+        summary: "Alertmanager fails to send {{ $labels.integration }} notifications",
+        description: `{{ $value | humanizePercentage }} of the {{ $labels.integration }} notifications from {{ $labels.instance }} failed over the last ${w}.`,
+      },
+    ),
         ]
       : []),
     // An external Loki is not scraped: rules about the in-cluster one would watch series that never exist.
-    ...(on.loki
+    ...(components.loki
       ? [
         build.rule("LokiDown", "critical", 'up{job="loki"} == 0', f("lokiDown"), {
           summary: "Loki {{ $labels.instance }} is down",
@@ -241,25 +242,7 @@ function monitoringRules(build: RuleBuilder, appJob: string, namespace: string, 
         }),
         ]
       : []),
-    ...(on.logAgent
-      ? [
-        build.rule("LogAgentDown", "warning", `up{job=~${logAgentJobs}} == 0`, f("logAgentDown"), {
-          summary: "{{ $labels.job }} {{ $labels.instance }} is down",
-          description: `Prometheus has failed to scrape {{ $labels.job }} at {{ $labels.instance }} for ${f("logAgentDown")}: logs of its node are not shipped.`,
-        }),
-        build.rule(
-          "LogAgentDroppingLogs",
-          "warning",
-          // Promtail and Alloy name the counter of lines dropped after their last retry differently.
-          `sum by (job, instance) (increase(promtail_dropped_entries_total[${w}])) > 0 or sum by (job, instance) (increase(loki_write_dropped_entries_total[${w}])) > 0`,
-          f("logAgentDroppingLogs"),
-          {
-            summary: "{{ $labels.job }} {{ $labels.instance }} drops log lines",
-            description: `{{ $labels.job }} at {{ $labels.instance }} dropped {{ $value | humanize }} log lines over the last ${w} after exhausting its retries: they are lost.`,
-          },
-        ),
-        ]
-      : []),
+    ...(logAgent === "none" ? [] : logAgentRules(build, logAgent, alerts)),
     ...build.pair("MonitoringVolumeFull", {
       limits: alerts.monitoringVolumeFull,
       expr: (t, severity) => (severity === "warning" ? `${volumeUsed} > ${t} and ${fillingUp}` : `${volumeUsed} > ${t}`),
@@ -271,6 +254,23 @@ function monitoringRules(build: RuleBuilder, appJob: string, namespace: string, 
       }),
       format: percent,
       labels: { service: "{{ $labels.persistentvolumeclaim }}" },
+    }),
+  ];
+}
+
+/** The running log agent's job and its counter of lines dropped after the last retry (Promtail and Alloy name it differently). */
+function logAgentRules(build: RuleBuilder, logAgent: "promtail" | "alloy", alerts: AlertSettings): AlertingRule[] {
+  const w = alerts.rateWindow;
+  const dropped = logAgent === "alloy" ? "loki_write_dropped_entries_total" : "promtail_dropped_entries_total";
+  const job = quote(logAgent);
+  return [
+    build.rule("LogAgentDown", "warning", `up{job=${job}} == 0`, alerts.logAgentDown.for, {
+      summary: "{{ $labels.job }} {{ $labels.instance }} is down",
+      description: `Prometheus has failed to scrape {{ $labels.job }} at {{ $labels.instance }} for ${alerts.logAgentDown.for}: logs of its node are not shipped.`,
+    }),
+    build.rule("LogAgentDroppingLogs", "warning", `sum by (job, instance) (increase(${dropped}{job=${job}}[${w}])) > 0`, alerts.logAgentDroppingLogs.for, {
+      summary: "{{ $labels.job }} {{ $labels.instance }} drops log lines",
+      description: `{{ $labels.job }} at {{ $labels.instance }} dropped {{ $value | humanize }} log lines over the last ${w} after exhausting its retries: they are lost.`,
     }),
   ];
 }

@@ -371,6 +371,8 @@ export function kubernetesAlertGroups(build: RuleBuilder, settings: AlertRuleInp
     ],
   });
 
+  // node-exporter's filesystems: without it these rules would read nothing.
+  if (!settings.nodeExporter.enabled) return groups;
   const filesystem = (metric: string) => `${metric}{fstype!="",fstype!~"${PSEUDO_FILESYSTEMS}"}`;
   const fsUsed = `1 - ${filesystem("node_filesystem_avail_bytes")} / ${filesystem("node_filesystem_size_bytes")}`;
   const writable = "unless on (instance, device, mountpoint) node_filesystem_readonly == 1";

@@ -16,6 +16,10 @@
  *    loaders when they are installed (`npm install --no-save tsx esbuild-register sucrase`), each
  *    render compared with `npm run render`'s, byte for byte.
  * 5. Where start-up goes: each of our modules' and each package's load time (a require-time profile).
+ * 6. Capacity: the pinned Prometheus against the capacity model (scripts/bench-prometheus.ts):
+ *    head memory, CPU and bytes per sample measured at N series, each with its ratio to the model.
+ *    `--capacity-only` runs this section alone, `--skip-capacity` leaves it out, `--series 10000,100000`
+ *    chooses N.
  *
  * Every run is a child process: Pulumi's runtime is global state, so a process runs the program
  * once. Peak RSS is the child's own `process.resourceUsage().maxRSS`, written by a preload on exit.
@@ -50,10 +54,13 @@ interface Options {
   growth: boolean;
   startup: boolean;
   shares: boolean;
+  capacity: boolean;
+  capacityOnly: boolean;
+  series: string;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { runs: 7, growthRuns: 3, startupRuns: 3, shareRuns: 3, sizes: [10, 100, 1000], stacks: ["dev", "prod"], growth: true, startup: true, shares: true };
+  const options: Options = { runs: 7, growthRuns: 3, startupRuns: 3, shareRuns: 3, sizes: [10, 100, 1000], stacks: ["dev", "prod"], growth: true, startup: true, shares: true, capacity: true, capacityOnly: false, series: "10000,100000,1000000" };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -75,6 +82,9 @@ function parseOptions(argv: string[]): Options {
     else if (flag === "--skip-growth") options.growth = false;
     else if (flag === "--skip-startup") options.startup = false;
     else if (flag === "--skip-shares") options.shares = false;
+    else if (flag === "--skip-capacity") options.capacity = false;
+    else if (flag === "--capacity-only") options.capacityOnly = true;
+    else if (flag === "--series") options.series = value();
     else throw new Error(`unknown flag ${flag}; see the top of scripts/bench.ts`);
   }
   return options;
@@ -640,6 +650,17 @@ function sharesTable(options: Options): string {
 
 // ---------------------------------------------------------------------------------------------
 
+/** Section 6, in a child process of its own (it runs Prometheus and a scrape target for minutes). */
+function capacitySection(options: Options): string {
+  const child = spawnSync(process.execPath, ["-r", LOADER, path.join(PROJECT_ROOT, "scripts", "bench-prometheus.ts"), "--series", options.series], {
+    cwd: PROJECT_ROOT,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return child.status === 0 ? child.stdout.trim() : `### Prometheus against the capacity model\n\nfailed (exit ${child.status}); see stderr`;
+}
+
 function machine(): string {
   const cpus = os.cpus();
   return [
@@ -662,6 +683,11 @@ function main(): void {
     console.log(`\n${text}`);
   };
   console.log(sections.join("\n"));
+  if (options.capacityOnly) {
+    print(capacitySection(options));
+    fs.rmSync(WORK, { recursive: true, force: true });
+    return;
+  }
 
   // 1. Start-up against the SDK. A first render per stack fills the transpile cache, as any first
   // run does; the rounds then take the SDK load and each stack's render in turn, rotating the order.
@@ -765,6 +791,9 @@ function main(): void {
 
   // 5. Where start-up goes.
   if (options.shares) print(sharesTable(options));
+
+  // 6. Capacity.
+  if (options.capacity) print(capacitySection(options));
 
   print(`Load average when the run ended: ${os.loadavg().map((l) => l.toFixed(2)).join(", ")} (1, 5, 15 min).`);
 }

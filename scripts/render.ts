@@ -11,6 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
 import { RENDER_DIR_ANNOTATION } from "../components/kube";
+import { sizingTable } from "../configs/capacity";
 import type { SettingsError } from "../configs/settings";
 import { OfflineRun, PROJECT, PROJECT_ROOT, readStackFile, RecordedResource, runProgram, StackConfig, StackFileError } from "./offline";
 
@@ -324,6 +325,9 @@ async function main(): Promise<void> {
   writeRender(args.out, run, rendered);
   const out = path.resolve(args.out);
   console.log(`rendered stack ${args.stack}: ${rendered.manifests.length} Kubernetes objects, ${rendered.files.size} config files → ${path.relative(process.cwd(), out) || "."}`);
+  // The settings the program just read (Pulumi's config is still set in this process).
+  const { readStackSettings } = await import("../components/stack-config");
+  console.log(`\n${sizingTable(readStackSettings())}`);
 }
 
 /** Errors the user can act on print as they are; anything else is a bug in the program and keeps its stack. */

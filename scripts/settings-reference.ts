@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
+import { capacityRefusals, MODEL } from "../configs/capacity";
 import { CONFIG_NAMESPACE, SECRET_KEYS, settingsSchema, URL_SECRETS } from "../configs/settings";
 
 export const README = path.resolve(__dirname, "..", "README.md");
@@ -134,6 +135,9 @@ export function settingsReference(): string {
     "| Key | Type | Default | Allowed | Description |",
     "|---|---|---|---|---|",
     ...out.map((r) => `| ${code(r.key)} | ${r.type} | ${cell(["", "unset", "required"].includes(r.default) ? r.default : code(r.default))} | ${cell(r.allowed)} | ${cell(r.description)} |`),
+    "",
+    `Capacity (\`capacity.*\`, docs/capacity.md): the render refuses settings that cannot hold the expected load, naming the key, and warns (one line each) about a memory or CPU request below the estimate or more than ${MODEL.oversizeFactor}× above it:`,
+    ...capacityRefusals().map((refusal) => `- ${refusal}`),
     END,
   ];
   return lines.join("\n");

@@ -22,8 +22,8 @@ export interface ProvisionedDashboard {
   json: DashboardModel;
 }
 
-export { FOLDERS } from "./definition";
-export type { DashboardDefinition, DashboardInputs, Folder } from "./definition";
+export { enabledComponents, EVERY_COMPONENT, FOLDERS } from "./definition";
+export type { DashboardDefinition, DashboardInputs, EnabledComponents, Folder } from "./definition";
 export type { DatasourceName } from "./panels";
 
 export const DASHBOARDS: DashboardDefinition[] = [application, trading, ml, infrastructure, databaseAndCache, kubernetesWorkloads, kubernetesNodesAndVolumes, logs, stackHealth];
@@ -31,14 +31,14 @@ export const DASHBOARDS: DashboardDefinition[] = [application, trading, ml, infr
 export { provisionedDatasources } from "./datasources";
 
 /**
- * Builds every dashboard whose datasources are provisioned and checks them all; throws a
+ * Builds every dashboard whose datasources are provisioned and whose components run, and checks them all; throws a
  * DashboardError listing every problem, each naming its dashboard and panel, so a bad query stops
  * `pulumi preview` instead of showing up as a red panel.
  */
 export function buildDashboards(inputs: DashboardInputs & { datasources: DatasourceName[] }, definitions = DASHBOARDS): ProvisionedDashboard[] {
   const available = new Set(inputs.datasources);
   const built = definitions
-    .filter((definition) => definition.datasources.every((name) => available.has(name)))
+    .filter((definition) => definition.datasources.every((name) => available.has(name)) && (definition.requires?.(inputs.components) ?? true))
     .map((definition) => ({ folder: definition.folder, datasources: definition.datasources, json: definition.build(inputs) }));
 
   // Each dashboard is checked against the datasources it declares, which are all provisioned.

@@ -22,6 +22,7 @@ const diskUsed = `1 - node_filesystem_avail_bytes{${DISKS}} / node_filesystem_si
 export const infrastructure: DashboardDefinition = {
   folder: "Infrastructure",
   datasources: ["prometheus"],
+  requires: (components) => components.nodeExporter,
   build: () =>
     buildDashboard({
       uid: "observability-infrastructure",

@@ -1,6 +1,6 @@
 import type { DashboardDefinition } from "./definition";
 import { KSM, KUBELET, RECORDED } from "./kubernetes-queries";
-import { buildDashboard, higherIsWorse, labelValuesVariable, lowerIsWorse, promQuery, statPanel, Thresholds, timeSeriesPanel, units } from "./panels";
+import { buildDashboard, higherIsWorse, labelValuesVariable, lowerIsWorse, promQuery, statPanel, Thresholds, timeSeriesPanel, units, when } from "./panels";
 import { aggregate, and } from "./queries";
 
 export const KUBERNETES_NODES_VOLUMES_UID = "observability-kubernetes-nodes-volumes";
@@ -36,18 +36,19 @@ const daysToFull = `kubelet_volume_stats_available_bytes{${VOLUMES}} / -deriv(ku
 export const kubernetesNodesAndVolumes: DashboardDefinition = {
   folder: "Kubernetes",
   datasources: ["prometheus"],
-  build: () =>
+  // Without kube-state-metrics only the volumes (the kubelet's) remain: nodes, requests and claims are its.
+  build: ({ components }) =>
     buildDashboard({
       uid: KUBERNETES_NODES_VOLUMES_UID,
       title: "Nodes and volumes",
       description: "Nodes as the scheduler sees them (allocatable against requested, and used) and every PVC's usage and days to full.",
       tags: ["kubernetes", "nodes", "volumes"],
       variables: [
-        labelValuesVariable("node", { label: "Node", datasource: "prometheus", query: `label_values(kube_node_status_allocatable{${KSM}}, node)` }),
+        ...when(components.kubeStateMetrics, labelValuesVariable("node", { label: "Node", datasource: "prometheus", query: `label_values(kube_node_status_allocatable{${KSM}}, node)` })),
         labelValuesVariable("namespace", { label: "Namespace", datasource: "prometheus", query: `label_values(kubelet_volume_stats_capacity_bytes{${KUBELET}}, namespace)` }),
       ],
       sections: [
-        {
+        ...when(components.kubeStateMetrics, {
           row: "Overview",
           panels: [
             statPanel({ title: "Nodes not ready", description: "Nodes not reporting Ready. KubeNodeNotReady fires after 15 minutes.", thresholds: NONE_EXPECTED, width: 6, query: promQuery(`count(kube_node_status_condition{${and(KSM, NODES, 'condition="Ready"', 'status="true"')}} == 0) or vector(0)`) }),
@@ -61,8 +62,8 @@ export const kubernetesNodesAndVolumes: DashboardDefinition = {
               query: promQuery(`count(kube_persistentvolumeclaim_status_phase{${and(KSM, 'namespace=~"$namespace"', 'phase!="Bound"')}} == 1) or vector(0)`),
             }),
           ],
-        },
-        {
+        }),
+        ...when(components.kubeStateMetrics, {
           row: "Nodes",
           panels: [
             resourcePanel("cpu", RECORDED.cpuUsage, units.Short, "CPU cores"),
@@ -80,7 +81,7 @@ export const kubernetesNodesAndVolumes: DashboardDefinition = {
               ],
             }),
           ],
-        },
+        }),
         {
           row: "Volumes",
           panels: [

@@ -31,6 +31,8 @@ const usageVsRequestsAndLimits = (resource: "cpu" | "memory", usage: string) => 
 export const kubernetesWorkloads: DashboardDefinition = {
   folder: "Kubernetes",
   datasources: ["prometheus"],
+  // Every panel is per workload, and workloads come from kube-state-metrics' owners (namespace_workload_pod:kube_pod_owner:relabel).
+  requires: (components) => components.kubeStateMetrics,
   build: () =>
     buildDashboard({
       uid: KUBERNETES_WORKLOADS_UID,

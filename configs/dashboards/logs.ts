@@ -18,6 +18,8 @@ const countOverTime = (selector: string, pipeline = "") => `count_over_time({${s
 export const logs: DashboardDefinition = {
   folder: "Observability",
   datasources: ["loki"],
+  // Its variables and queries select the streams our agents label; with none, nothing has those labels.
+  requires: (components) => components.logAgent !== "none",
   build: () =>
     buildDashboard({
       uid: "observability-logs",

@@ -207,6 +207,9 @@ export function textVariable(name: string, label: string, defaultValue = ""): da
   return new dashboard.TextBoxVariableBuilder(name).label(label).defaultValue(defaultValue).current({ text: defaultValue, value: defaultValue });
 }
 
+/** A panel, row or variable of a component that may be off: present only when it runs (`...when(on, panel)`). */
+export const when = <T>(on: boolean, item: T): T[] => (on ? [item] : []);
+
 /** A titled group of panels; the SDK lays the panels out left to right, wrapping at 24 columns. */
 export interface Section {
   row: string;

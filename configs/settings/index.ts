@@ -4,11 +4,13 @@
  * A setting of one service lives in that service's module; a rule that reads two services lives here.
  */
 import { z } from "zod";
+import { capacityProblems } from "../capacity";
 import { defaultImages, Images } from "../images";
 import { decodeAsSchema, reservedKeyProblems } from "../pulumi-values";
 import { alertmanagerSchema } from "./alertmanager";
 import { alertsSchema } from "./alerts";
 import { appJobProblems, appSchema } from "./app";
+import { capacitySchema } from "./capacity";
 import { exportersSchema } from "./exporters";
 import { HttpUrl, parseHttpUrl } from "./addresses";
 import { dns1123LabelProblem } from "./grammars";
@@ -26,6 +28,7 @@ import { SECRET_KEYS, SecretKey, secretValueProblem } from "./secrets";
 import { dnsSubdomain, durationToMs, labelValue, namespaceName } from "./value-schemas";
 
 export type { AlertSettings } from "./alerts";
+export type { CapacitySettings } from "./capacity";
 export { LOKI_PUSH_PATH } from "./loki";
 export { CONFIG_NAMESPACE, settingKey, SettingsError } from "./problems";
 export { SECRET_KEYS, URL_SECRETS } from "./secrets";
@@ -62,6 +65,7 @@ export const settingsSchema = z
     /** Protect PVCs and namespaces from `pulumi destroy` and keep them if the stack forgets them. */
     protectData: z.boolean().default(false).describe("Protect PVCs and namespaces from pulumi destroy and keep them if the stack forgets them."),
     networkPolicies: networkPoliciesSchema,
+    capacity: capacitySchema,
   })
   .strict();
 
@@ -145,6 +149,7 @@ export function parseSettings(raw: RawSettings): StackSettings {
     ...appJobProblems(settings.app),
     ...rateWindowProblems(settings),
     ...heartbeatProblems(settings, raw.secrets.heartbeatUrl?.value),
+    ...capacityProblems(settings),
   ];
   if (problems.length > 0) throw new SettingsError(problems);
   return settings;

@@ -64,7 +64,7 @@ export const lokiSchema = z
     objectStorage: lokiObjectStorageSchema
       .optional()
       .describe("The S3-compatible bucket HA Loki stores chunks and index in: {endpoint, bucket, region, accessKeyId, insecure, egressCidrs}; the secret key is observability:lokiObjectStorageSecretKey."),
-    resources: resources("100m", "256Mi", "1Gi"),
+    resources: resources("100m", "512Mi", "1Gi"),
   })
   .strict()
   .default({});

@@ -1,3 +1,4 @@
+import { EVERY_COMPONENT } from "../../configs/dashboards/definition";
 /**
  * components/dashboard-cache.ts: a run with the dashboards in the cache gets what a fresh build
  * gives, an edit to a dashboard reaches the very next run, and a broken dashboard is never cached.
@@ -15,7 +16,7 @@ type DashboardsModule = typeof import("../../configs/dashboards");
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "dashboard-cache-"));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-const inputs = { appJob: "fastapi", datasources: ["prometheus", "loki", "alertmanager"] as ("prometheus" | "loki" | "alertmanager")[] };
+const inputs = { appJob: "fastapi", components: EVERY_COMPONENT, datasources: ["prometheus", "loki", "alertmanager"] as ("prometheus" | "loki" | "alertmanager")[] };
 
 /** A project with this repository's configs/ and cache module, its own cache folder, the same node_modules. */
 function scratchProject(name: string): { root: string; cacheDir: string } {

@@ -88,7 +88,8 @@ describe("every value is checked against the grammar of the program that reads i
     ["a number-like cluster name", { cluster: "2024" }],
     ["a boolean-like environment", { environment: "true" }],
     ["an SMTP from with a display name", { alertmanager: { smtp: { from: "Alerts <alerts@example.com>" } } }],
-    ["the longest duration Prometheus reads", { prometheus: { retention: "292y" } }],
+    // With a load the volume holds that long: capacity refuses a retention the volume cannot hold.
+    ["the longest duration Prometheus reads", { prometheus: { retention: "292y" }, capacity: { activeSeries: 1 } }],
     ["a rate window of exactly two scrape intervals", { app: { scrapeInterval: "30s" }, alerts: { rateWindow: "1m" } }],
     ["a share just below 1", { alerts: { highDiskUsage: { warning: 0.98, critical: 0.999 } } }],
     ["the smallest CPU and memory", { grafana: { resources: { cpu: "1m", memory: "4Mi", memoryLimit: "4Mi" } } }],

@@ -1,3 +1,4 @@
+import { EVERY_COMPONENT } from "../../configs/dashboards/definition";
 import { buildDashboards, DASHBOARDS, provisionedDatasources, ProvisionedDashboard } from "../../configs/dashboards";
 import { EXPORTER_JOBS } from "../../configs/dashboards/database-cache";
 import { NODE_EXPORTER_JOB } from "../../configs/dashboards/infrastructure";
@@ -11,7 +12,7 @@ import { parseSettings } from "../../configs/settings";
 import { ServiceAddress } from "../../configs/service-address";
 
 const everything = provisionedDatasources({ loki: true, alertmanager: true });
-const all = buildDashboards({ appJob: "fastapi", datasources: everything });
+const all = buildDashboards({ appJob: "fastapi", components: EVERY_COMPONENT, datasources: everything });
 
 /** Every non-row panel with its dashboard, for table-driven tests. */
 const panels = all.flatMap((d) => d.json.panels.filter((p) => p.type !== "row").map((panel) => ({ dashboard: d.json, panel: panel as any })));
@@ -38,7 +39,7 @@ describe("the stack's dashboards", () => {
     expect(new Set(uids).size).toBe(uids.length);
     for (const uid of uids) expect(uid).toMatch(/^observability-[a-z-]{1,26}$/);
     // Rebuilding gives the same uids: links and bookmarks survive a deploy.
-    expect(buildDashboards({ appJob: "other", datasources: everything }).map((d) => d.json.uid)).toEqual(uids);
+    expect(buildDashboards({ appJob: "other", components: EVERY_COMPONENT, datasources: everything }).map((d) => d.json.uid)).toEqual(uids);
   });
 
   test.each(all.map((d) => [d.json.title, d]))("%s has tags, a description and a time range", (_title, d) => {
@@ -108,7 +109,7 @@ describe("the stack's dashboards", () => {
   });
 
   test("the job variable defaults to the stack's app job", () => {
-    const custom = buildDashboards({ appJob: "backend", datasources: everything });
+    const custom = buildDashboards({ appJob: "backend", components: EVERY_COMPONENT, datasources: everything });
     const job = custom.find((d) => d.json.uid === "observability-application")!.json.templating.list!.find((v) => v.name === "job")!;
     expect(job.current).toEqual({ text: "backend", value: "backend" });
   });
@@ -155,7 +156,7 @@ describe("the stack's dashboards", () => {
 
 describe("which dashboards a stack gets", () => {
   test("without Loki there is no Logs dashboard, and the others still validate", () => {
-    const withoutLoki = buildDashboards({ appJob: "fastapi", datasources: provisionedDatasources({ loki: false, alertmanager: true }) });
+    const withoutLoki = buildDashboards({ appJob: "fastapi", components: EVERY_COMPONENT, datasources: provisionedDatasources({ loki: false, alertmanager: true }) });
     expect(withoutLoki.map((d) => d.json.title)).not.toContain("Logs");
     expect(withoutLoki).toHaveLength(DASHBOARDS.length - 1);
   });

@@ -1,3 +1,4 @@
+import { EVERY_COMPONENT } from "../../configs/dashboards/definition";
 import * as fs from "fs";
 import * as path from "path";
 import { buildDashboards, provisionedDatasources } from "../../configs/dashboards";
@@ -7,7 +8,7 @@ import { buildDashboards, provisionedDatasources } from "../../configs/dashboard
  * every panel and every metric a panel queries, so a new panel cannot ship undocumented.
  */
 const docs = fs.readFileSync(path.join(__dirname, "../../docs/dashboards.md"), "utf8");
-const dashboards = buildDashboards({ appJob: "fastapi", datasources: provisionedDatasources({ loki: true, alertmanager: true }) });
+const dashboards = buildDashboards({ appJob: "fastapi", components: EVERY_COMPONENT, datasources: provisionedDatasources({ loki: true, alertmanager: true }) });
 
 /** Metric names in a PromQL expression, histogram series reduced to the histogram's name. */
 function metrics(expr: string): string[] {

@@ -1,9 +1,10 @@
+import { EVERY_COMPONENT } from "../../configs/dashboards/definition";
 import { buildDashboards, provisionedDatasources } from "../../configs/dashboards";
 import { KUBERNETES_WORKLOADS_UID } from "../../configs/dashboards/kubernetes-workloads";
 import { buildKubernetesRecordingRules } from "../../configs/kubernetes-rules";
 import { stackSettings } from "../helpers/stack-settings";
 
-const dashboards = buildDashboards({ appJob: "fastapi", datasources: provisionedDatasources({ loki: true, alertmanager: true }) });
+const dashboards = buildDashboards({ appJob: "fastapi", components: EVERY_COMPONENT, datasources: provisionedDatasources({ loki: true, alertmanager: true }) });
 const byUid = (uid: string) => dashboards.find((d) => d.json.uid === uid)!;
 const exprsOf = (uid: string): string[] =>
   [

@@ -1,3 +1,4 @@
+import { EVERY_COMPONENT } from "../../configs/dashboards/definition";
 import { buildDashboards, DashboardDefinition } from "../../configs/dashboards";
 import { buildDashboard, labelValuesVariable, logsPanel, lokiQuery, promQuery, Query, timeSeriesPanel } from "../../configs/dashboards/panels";
 import { DashboardError } from "../../configs/dashboards/validate";
@@ -34,7 +35,7 @@ function definition(query: Query, options: { panel?: "timeseries" | "logs"; data
 
 function problemsOf(def: DashboardDefinition, datasources: DashboardDefinition["datasources"] = ["prometheus", "loki", "alertmanager"]): string[] {
   try {
-    buildDashboards({ appJob: "fastapi", datasources }, [def]);
+    buildDashboards({ appJob: "fastapi", components: EVERY_COMPONENT, datasources }, [def]);
   } catch (err) {
     if (err instanceof DashboardError) return err.problems;
     throw err;
@@ -50,7 +51,7 @@ describe("the dashboard validator", () => {
   });
 
   test("the error surfaces as a thrown DashboardError, the way `pulumi preview` would show it", () => {
-    expect(() => buildDashboards({ appJob: "fastapi", datasources: ["prometheus", "loki"] }, [definition(promQuery("rate(up[5m]"))])).toThrow(
+    expect(() => buildDashboards({ appJob: "fastapi", components: EVERY_COMPONENT, datasources: ["prometheus", "loki"] }, [definition(promQuery("rate(up[5m]"))])).toThrow(
       /Invalid dashboards:\n {2}- dashboard "Broken" \(broken\), panel "Bad panel", query A: invalid PromQL/,
     );
   });
@@ -104,7 +105,7 @@ describe("the dashboard validator", () => {
 
   test("two dashboards with one uid are refused", () => {
     const def = definition(promQuery("up"));
-    expect(() => buildDashboards({ appJob: "fastapi", datasources: ["prometheus", "loki"] }, [def, def])).toThrow(/uid broken is already used by dashboard "Broken"/);
+    expect(() => buildDashboards({ appJob: "fastapi", components: EVERY_COMPONENT, datasources: ["prometheus", "loki"] }, [def, def])).toThrow(/uid broken is already used by dashboard "Broken"/);
   });
 
   test("a panel without a title or a query is refused", () => {

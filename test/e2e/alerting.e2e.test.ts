@@ -56,6 +56,8 @@ describeWithBinaries("an alert travels from a failing app to the people on call"
         "prod",
         {
           prometheus: { scrapeInterval: "1s", evaluationInterval: "1s" },
+          // A few local targets every second: the load these processes carry, not prod's.
+          capacity: { activeSeries: 2000 },
           app: { scrapeInterval: "1s", staticTargets: [`127.0.0.1:${appPort}`] },
           alertmanager: {
             groupWait: "1s",

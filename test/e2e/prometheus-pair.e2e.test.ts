@@ -45,6 +45,8 @@ describeWithPinnedBinaries("Prometheus 3 expands ${PROMETHEUS_REPLICA} in extern
         const [smtpPort, ...appPorts] = await Promise.all([freePort(), freePort(), freePort()]);
         settings = stackSettings("prod", {
           prometheus: { replicas: 2, scrapeInterval: "1s", evaluationInterval: "1s" },
+          // A few local targets every second: the load these processes carry, not prod's.
+          capacity: { activeSeries: 2000 },
           app: { scrapeInterval: "1s", staticTargets: appPorts.map((port) => `127.0.0.1:${port}`) },
           alertmanager: { groupWait: "1s", groupInterval: "1s", smtp: { smarthost: `127.0.0.1:${smtpPort}`, requireTls: false } },
           alerts: { applicationDown: { for: "2s" } },

@@ -185,6 +185,13 @@ function ruleCases(): SettingsCase[] {
     { name: "every service off", values: { prometheus: { enabled: false }, alertmanager: { enabled: false }, grafana: { enabled: false }, loki: { enabled: false }, logAgent: "none", nodeExporter: { enabled: false }, kubeStateMetrics: { enabled: false }, networkPolicies: { enabled: false } } },
     { name: "everything on, every secret", values: { prometheus: { replicas: 2, remoteWrite: { url: "https://prom.example.net/api/prom/push", username: "1" } }, alertmanager: { replicas: 3, smtp: { authUsername: "a" }, slack: { enabled: true, severities: ["critical", "warning"] }, discord: { enabled: true } }, loki: { replicas: 3, objectStorage: { endpoint: "minio.storage:9000", bucket: "loki", accessKeyId: "loki" } }, exporters: { redis: "redis:9121", postgres: "pg:9187" }, app: { staticTargets: ["app.example.net:8000"], namespaces: ["shop"] }, grafana: { ingress: { host: "grafana.example.com", tlsSecretName: "tls" }, plugins: ["grafana-clock-panel@2.1.8"] } }, secrets: allSecrets },
     { name: "an app job with static targets", values: { app: { job: "shop", staticTargets: ["10.0.0.5:8000"] } } },
+    { name: "a Prometheus volume too small for its retention at the expected load", values: { prometheus: { storageGi: 1, retention: "30d" }, capacity: { activeSeries: 200000 } } },
+    { name: "a Prometheus memory limit below its head", values: { prometheus: { resources: { memoryLimit: "512Mi" } }, capacity: { activeSeries: 1000000 } } },
+    { name: "a Loki volume too small for its retention", values: { loki: { storageGi: 2, retention: "720h" }, capacity: { logGbPerDay: 5 } } },
+    { name: "a Loki memory limit below its streams", values: { loki: { resources: { memory: "128Mi", memoryLimit: "128Mi" } } } },
+    { name: "a Loki rate limit below the average log rate", values: { loki: { ingestionRateMb: 1, ingestionBurstMb: 1 }, capacity: { logGbPerDay: 200 } } },
+    { name: "an HA Loki keeps its retention in the bucket, not on its volume", values: { loki: { replicas: 3, storageGi: 2, retention: "720h", objectStorage: { endpoint: "minio.storage:9000", bucket: "loki", accessKeyId: "loki" } }, capacity: { logGbPerDay: 50 } }, secrets: { lokiObjectStorageSecretKey: { secure: true } } },
+    { name: "a load given as series and samples per second", values: { capacity: { activeSeries: 50000, samplesPerSecond: 10000 } } },
   ];
   // Every name a built-in scrape job has, or could have once a service or exporter is on.
   for (const job of ["prometheus", "node-exporter", "alertmanager", "grafana", "loki", "promtail", "alloy", "kube-state-metrics", "kube-state-metrics-telemetry", "redis", "postgresql", "kubelet", "kubelet-cadvisor", "fastapi-static", "prometheus-static"]) {

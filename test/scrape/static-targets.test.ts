@@ -71,6 +71,8 @@ describeWithPrometheus("static and exporter targets under the real Prometheus", 
           `prometheus=${JSON.stringify({ scrapeInterval: "1s", evaluationInterval: "1s" })}`,
           `app=${JSON.stringify({ scrapeInterval: "1s", staticTargets: [address(app1), address(app2)] })}`,
           `exporters=${JSON.stringify({ redis: address(redis), postgres: address(postgres) })}`,
+          // Four local targets every second: the load this Prometheus carries, not a cluster's.
+          "capacity.activeSeries=2000",
         ],
       });
       const dir = processes.tempDir("prometheus-static-targets");

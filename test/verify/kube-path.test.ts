@@ -111,7 +111,7 @@ class FakeApiServer {
 function runVerify(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     // No pulumi on PATH: verify falls back to the stack file's namespaces at once.
-    const child: ChildProcess = spawn(process.execPath, ["-r", "./scripts/typescript-require-hook.js", "scripts/verify.ts", ...args], { cwd: PROJECT_ROOT, env: { ...process.env, PATH: path.dirname(process.execPath), KUBECONFIG: "" } });
+    const child: ChildProcess = spawn(process.execPath, ["-r", "@swc-node/register", "scripts/verify.ts", ...args], { cwd: PROJECT_ROOT, env: { ...process.env, PATH: path.dirname(process.execPath), KUBECONFIG: "" } });
     let stdout = "";
     let stderr = "";
     child.stdout!.on("data", (c) => (stdout += c));
