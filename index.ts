@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ObservabilityStack } from "./components/observability-stack";
+import { oidcCallbackUrl } from "./configs/grafana";
 import { readStackSettings, readStackSecrets } from "./components/stack-config";
 
 // Validate every setting before a single resource is registered.
@@ -18,3 +19,5 @@ export const portForward = {
 };
 export const grafanaAdminUser = settings.grafana.adminUser;
 export const grafanaAdminPassword = stack.grafanaAdminPassword ? pulumi.secret(stack.grafanaAdminPassword) : undefined;
+// The exact redirect URI to register with the identity provider (README, Single sign-on).
+export const grafanaOidcCallbackUrl = settings.grafana.enabled && settings.grafana.auth.oidc ? oidcCallbackUrl(settings.grafana) : undefined;

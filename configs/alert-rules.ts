@@ -1,4 +1,5 @@
 import { KUBERNETES_ALERT_JOBS, kubernetesAlertGroups } from "./kubernetes-rules";
+import { probeRules } from "./probe-rules";
 import { assertValidPromQL } from "./promql";
 import { AlertingRule, AlertRuleInputs, percent, PSEUDO_FILESYSTEMS, quote, RuleBuilder, RuleFile, RuleGroup } from "./rule-builder";
 import { AlertSettings } from "./settings";
@@ -19,7 +20,7 @@ const seconds = (value: number) => `${value}s`;
 
 /** The guide's application, database and trading alerts, node resources, and the monitoring stack's own health. */
 export function buildAlertRules(inputs: AlertRuleInputs): RuleFile {
-  const { app, alerts, namespace, prometheus, loki } = inputs.settings;
+  const { app, alerts, namespace, prometheus, loki, probes } = inputs.settings;
   const build = new RuleBuilder(alerts.runbooksUrl);
   const interval = prometheus.evaluationInterval;
   const group = (name: string, rules: AlertingRule[]): RuleGroup => ({ name, interval, rules });
@@ -31,6 +32,7 @@ export function buildAlertRules(inputs: AlertRuleInputs): RuleFile {
       group("nodes", nodeRules(build, alerts)),
       group("monitoring", monitoringRules(build, app.job, namespace, alerts, loki.enabled)),
       ...kubernetesAlertGroups(build, inputs.settings).map(({ name, rules }) => group(name, rules)),
+      ...(probes.length > 0 ? [group("probes", probeRules(build, alerts))] : []),
     ],
   });
 }

@@ -1,12 +1,14 @@
+import * as ipaddr from "ipaddr.js";
 import { ALERTMANAGER_MESH_PORT, ALERTMANAGER_PORT } from "./alertmanager";
 import { ALLOY_HTTP_PORT } from "./alloy";
+import { BLACKBOX_NAME, BLACKBOX_PORT } from "./blackbox-exporter";
 import { GRAFANA_PORT } from "./grafana";
 import { KSM_METRICS_PORT, KSM_TELEMETRY_PORT } from "./kube-state-metrics";
 import { isLokiHa, LOKI_GRPC_PORT, LOKI_HTTP_PORT, LOKI_MEMBERLIST_PORT } from "./loki";
 import { MAIL_CATCHER_SMTP_PORT } from "./mail-catcher";
 import { NODE_EXPORTER_PORT, PROMETHEUS_PORT } from "./prometheus";
 import { PROMTAIL_HTTP_PORT } from "./promtail";
-import { StackSettings } from "./settings";
+import { Probe, StackSettings } from "./settings";
 
 /** The subset of networking.k8s.io/v1 NetworkPolicy this stack writes. */
 export interface NetworkPolicyPort {
@@ -46,6 +48,7 @@ export const PORTS = {
   kubeStateMetrics: KSM_METRICS_PORT,
   kubeStateMetricsTelemetry: KSM_TELEMETRY_PORT,
   mailCatcherSmtp: MAIL_CATCHER_SMTP_PORT,
+  blackboxExporter: BLACKBOX_PORT,
 } as const;
 
 const tcp = (port: number): NetworkPolicyPort => ({ port, protocol: "TCP" });
@@ -62,6 +65,58 @@ export function internet(np: Pick<StackSettings["networkPolicies"], "podCidrs" |
   const block = (cidr: string, except: string[]): NetworkPolicyPeer => ({ ipBlock: { cidr, ...(except.length > 0 ? { except } : {}) } });
   return [block("0.0.0.0/0", cluster.filter((c) => !c.includes(":"))), block("::/0", cluster.filter((c) => c.includes(":")))];
 }
+/**
+ * Where a host named in a setting lies, as far as a NetworkPolicy can tell: a Service name
+ * (`<service>.<namespace>.svc[.<cluster domain>]`) lies in that namespace's pods; an IP address is
+ * itself; any other name resolves to addresses the policy cannot know, so it gets the internet
+ * (the cluster's own ranges cut out) on its port.
+ */
+export type EgressDestination =
+  | { kind: "namespace"; namespace: string; port?: number }
+  | { kind: "address"; address: string; port?: number }
+  | { kind: "internet"; port: number };
+
+export function egressDestination(host: string, port: number | undefined): EgressDestination {
+  const bare = host.replace(/^\[(.*)\]$/, "$1");
+  if (ipaddr.isValid(bare)) return { kind: "address", address: ipaddr.parse(bare).toString(), port };
+  const service = /^[a-z0-9-]+\.([a-z0-9-]+)\.svc(\.|$)/.exec(host.toLowerCase());
+  if (service) return { kind: "namespace", namespace: service[1], port };
+  if (port === undefined) throw new Error(`${host}: a host name needs a port for its egress rule`);
+  return { kind: "internet", port };
+}
+
+/** The host and port a probe connects to (`url` as its module reads it); icmp has no port. */
+export function probeDestination(probe: Probe): EgressDestination {
+  if (probe.module === "icmp") return egressDestination(probe.url, undefined);
+  if (probe.module === "tcp_connect") {
+    const colon = probe.url.lastIndexOf(":");
+    return egressDestination(probe.url.slice(0, colon), Number(probe.url.slice(colon + 1)));
+  }
+  return urlDestination(probe.url);
+}
+
+/** The host and port of an http(s) URL (80 or 443 unless it names one). */
+export function urlDestination(url: string): EgressDestination {
+  const parsed = new URL(url);
+  return egressDestination(parsed.hostname, Number(parsed.port || (parsed.protocol === "https:" ? 443 : 80)));
+}
+
+/**
+ * One egress rule per kind of destination, ports merged: a rule without ports (an ICMP target)
+ * allows every protocol to that address, which is how a NetworkPolicy lets ICMP through.
+ */
+export function egressToDestinations(destinations: EgressDestination[], np: Pick<StackSettings["networkPolicies"], "podCidrs" | "serviceCidrs">): NonNullable<NetworkPolicySpec["egress"]> {
+  const ports = (list: EgressDestination[]) => (list.some((d) => d.port === undefined) ? undefined : [...new Set(list.map((d) => d.port!))].sort((a, b) => a - b).map(tcp));
+  const byKey = new Map<string, { peers: NetworkPolicyPeer[]; list: EgressDestination[] }>();
+  for (const d of destinations) {
+    const key = d.kind === "internet" ? "internet" : d.kind === "namespace" ? `namespace:${d.namespace}` : `address:${d.address}`;
+    const peers =
+      d.kind === "internet" ? internet(np) : d.kind === "namespace" ? [namespace(d.namespace)] : [{ ipBlock: { cidr: `${d.address}/${d.address.includes(":") ? 128 : 32}` } }];
+    byKey.set(key, { peers, list: [...(byKey.get(key)?.list ?? []), d] });
+  }
+  return [...byKey.values()].map(({ peers, list }) => egressTo(peers, ports(list)));
+}
+
 /** DNS, to the cluster DNS pods only. */
 function dnsPolicy(np: StackSettings["networkPolicies"], namespace: NamedNetworkPolicy["namespace"]): NamedNetworkPolicy {
   const dnsPods: NetworkPolicyPeer = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": np.dns.namespace } }, podSelector: { matchLabels: np.dns.podLabels } };
@@ -98,6 +153,10 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
   const smtpPort = Number(settings.alertmanager.smtp.smarthost.split(":").pop());
   const chatEnabled = settings.alertmanager.slack.enabled || settings.alertmanager.discord.enabled;
   const grafanaNeedsInternet = settings.grafana.plugins.length > 0 || settings.grafana.communityDashboards.length > 0;
+  const probes = settings.prometheus.enabled && settings.probes.length > 0;
+  // Grafana itself calls the provider's token and UserInfo endpoints; the browser alone visits authUrl.
+  const oidc = settings.grafana.auth.oidc;
+  const oidcDestinations = oidc ? [urlDestination(oidc.tokenUrl), urlDestination(oidc.apiUrl)] : [];
   const appPeers: NetworkPolicyPeer[] =
     settings.app.namespaces.length > 0 ? settings.app.namespaces.map(namespace) : [{ namespaceSelector: {} }];
 
@@ -118,6 +177,7 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
           ...(settings.loki.enabled ? [egressTo([pod("loki")], [tcp(PORTS.loki)])] : []),
           ...(logAgent ? [egressTo([podIn(agents, logAgent)], [tcp(PORTS[logAgent])])] : []),
           ...(settings.kubeStateMetrics.enabled ? [egressTo([pod("kube-state-metrics")], [tcp(PORTS.kubeStateMetrics), tcp(PORTS.kubeStateMetricsTelemetry)])] : []),
+          ...(probes ? [egressTo([pod(BLACKBOX_NAME)], [tcp(PORTS.blackboxExporter)])] : []),
           ...(settings.prometheus.remoteWrite ? [egressTo(internet(np), [tcp(remoteWritePort(settings.prometheus.remoteWrite.url))])] : []),
         ],
       ),
@@ -154,6 +214,7 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
           ...(settings.alertmanager.enabled ? [egressTo([pod("alertmanager")], [tcp(PORTS.alertmanager)])] : []),
           // Plugins (and community dashboards) are downloaded from grafana.com at start.
           ...(grafanaNeedsInternet ? [egressTo(internet(np), [tcp(443)])] : []),
+          ...egressToDestinations(oidcDestinations, np),
         ],
       ),
     );
@@ -194,6 +255,10 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
         [egressTo(np.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })), np.apiServerPorts.map(tcp))],
       ),
     );
+  }
+  if (probes) {
+    // Only Prometheus asks for probes; the exporter reaches exactly the probed hosts' ports.
+    policies.push(forPod(BLACKBOX_NAME, [ingressFrom([pod("prometheus")], [tcp(PORTS.blackboxExporter)])], egressToDestinations(settings.probes.map(probeDestination), np)));
   }
   policies.push(...agentPolicies(settings));
   return policies;

@@ -45,7 +45,7 @@ export interface RuleFile {
 }
 
 export interface AlertRuleInputs {
-  settings: Pick<StackSettings, "namespace" | "agentsNamespace" | "app" | "prometheus" | "alerts" | "kubeStateMetrics" | "loki">;
+  settings: Pick<StackSettings, "namespace" | "agentsNamespace" | "app" | "prometheus" | "alerts" | "kubeStateMetrics" | "loki" | "probes">;
 }
 
 /** The runbook of every alert: one `## <AlertName>` section each. */

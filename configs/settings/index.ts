@@ -11,7 +11,7 @@ import { alertsSchema } from "./alerts";
 import { appJobProblems, appSchema } from "./app";
 import { exportersSchema } from "./exporters";
 import { dns1123LabelProblem } from "./grammars";
-import { grafanaSchema } from "./grafana";
+import { grafanaRootUrl, grafanaSchema } from "./grafana";
 import { imagesSchema } from "./images";
 import { kubeStateMetricsSchema } from "./kube-state-metrics";
 import { alloySchema, logAgentSchema, promtailSchema } from "./log-agents";
@@ -20,11 +20,16 @@ import { mailCatcherSchema } from "./mail-catcher";
 import { networkPoliciesSchema } from "./network-policies";
 import { nodeExporterSchema } from "./node-exporter";
 import { describeIssue, firstPerKey, settingKey, SettingsError } from "./problems";
+import { blackboxExporterSchema, icmpProblems, probesSchema } from "./probes";
 import { prometheusSchema } from "./prometheus";
 import { SECRET_KEYS, SecretKey, secretValueProblem } from "./secrets";
 import { dnsSubdomain, durationToMs, labelValue, namespaceName } from "./value-schemas";
 
 export type { AlertSettings } from "./alerts";
+export type { OidcSettings } from "./grafana";
+export { grafanaRootUrl } from "./grafana";
+export { PROBE_MODULES } from "./probes";
+export type { Probe, ProbeModule } from "./probes";
 export { LOKI_PUSH_PATH } from "./loki";
 export { CONFIG_NAMESPACE, settingKey, SettingsError } from "./problems";
 export { SECRET_KEYS } from "./secrets";
@@ -56,6 +61,8 @@ export const settingsSchema = z
     nodeExporter: nodeExporterSchema,
     mailCatcher: mailCatcherSchema,
     kubeStateMetrics: kubeStateMetricsSchema,
+    probes: probesSchema,
+    blackboxExporter: blackboxExporterSchema,
     /** Namespace of the agents that need host access (log agent, node-exporter); default `<namespace>-agents`. */
     agentsNamespace: namespaceName.optional().describe("Namespace of the agents that need host access (log agent, node-exporter); default <namespace>-agents."),
     /** Protect PVCs and namespaces from `pulumi destroy` and keep them if the stack forgets them. */
@@ -128,6 +135,8 @@ export function parseSettings(raw: RawSettings): StackSettings {
     ...derivedNameProblems(settings, parsed.agentsNamespace === undefined),
     ...appJobProblems(settings.app),
     ...rateWindowProblems(settings),
+    ...icmpProblems(settings.probes, settings.blackboxExporter.allowIcmp),
+    ...grafanaAuthProblems(settings),
   ];
   if (problems.length > 0) throw new SettingsError(problems);
   return settings;
@@ -143,9 +152,33 @@ function derivedNameProblems(settings: StackSettings, agentsNamespaceDerived: bo
 
 /** rate() needs two samples in its window: a window under two scrape intervals of the slowest job it covers returns nothing. */
 function rateWindowProblems(settings: StackSettings): string[] {
-  const slowest = [settings.app.scrapeInterval, settings.prometheus.scrapeInterval].reduce((a, b) => (durationToMs(a) >= durationToMs(b) ? a : b));
+  // ProbeSlow takes a quantile over the window of the probes' samples.
+  const probeInterval = settings.probes.length > 0 ? [settings.blackboxExporter.interval] : [];
+  const slowest = [settings.app.scrapeInterval, settings.prometheus.scrapeInterval, ...probeInterval].reduce((a, b) => (durationToMs(a) >= durationToMs(b) ? a : b));
   if (durationToMs(settings.alerts.rateWindow) >= 2 * durationToMs(slowest)) return [];
   return [`${settingKey(["alerts", "rateWindow"])}: must be at least twice the slowest scrape interval it covers (${slowest}), so rate() has two samples; e.g. ${4 * durationToMs(slowest) / 1000}s`];
+}
+
+/**
+ * SSO sends the browser back to Grafana's root URL with an authorization code and sets a session
+ * cookie: both need https, except on a laptop's localhost. The login form may only go once SSO is there.
+ */
+function grafanaAuthProblems(settings: StackSettings): string[] {
+  const { auth } = settings.grafana;
+  if (!settings.grafana.enabled) return [];
+  const problems: string[] = [];
+  if (auth.disableLoginForm && !auth.oidc) {
+    problems.push(`${settingKey(["grafana", "auth", "disableLoginForm"])}: needs ${settingKey(["grafana", "auth", "oidc"])}: with neither the login form nor SSO nobody can log in`);
+  }
+  if (auth.oidc) {
+    const root = new URL(grafanaRootUrl(settings.grafana));
+    if (root.protocol !== "https:" && !["localhost", "127.0.0.1", "[::1]"].includes(root.hostname)) {
+      problems.push(
+        `${settingKey(["grafana", "auth", "oidc"])}: needs Grafana served over https (its root URL ${root.href} carries the login's code and session cookie): set ${settingKey(["grafana", "ingress", "tlsSecretName"])} or an https ${settingKey(["grafana", "rootUrl"])}`,
+      );
+    }
+  }
+  return problems;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
@@ -177,6 +210,7 @@ function endpointSecretProblems(settings: StackSettings): string[] {
     [settings.prometheus.enabled && settings.prometheus.remoteWrite !== undefined, "remoteWritePassword", ["prometheus", "remoteWrite"]],
     [settings.logAgent !== "none" && settings.externalLoki !== undefined, "externalLokiPassword", ["externalLoki"]],
     [settings.loki.enabled && settings.loki.objectStorage !== undefined, "lokiObjectStorageSecretKey", ["loki", "objectStorage"]],
+    [settings.grafana.enabled && settings.grafana.auth.oidc !== undefined, "grafanaOidcClientSecret", ["grafana", "auth", "oidc"]],
   ];
   return endpoints
     .filter(([on, key]) => on && !settings.secretsSet[key])
@@ -199,6 +233,9 @@ function dependencyProblems(settings: StackSettings): string[] {
     problems.push(
       `${settingKey(["prometheus", "enabled"])}: must be true while ${settingKey(["grafana", "enabled"])} is true (Prometheus is Grafana's default datasource); switch both off or keep prometheus`,
     );
+  }
+  if (settings.probes.length > 0 && !settings.prometheus.enabled) {
+    problems.push(`${settingKey(["probes"])}: needs ${settingKey(["prometheus", "enabled"])}: true (Prometheus runs every probe through the exporter and alerts on the result); remove the probes or keep prometheus`);
   }
   problems.push(...lokiReplicationProblems(settings.loki));
   if (settings.agentsNamespace === settings.namespace) {

@@ -13,6 +13,7 @@ export const SECRET_KEYS = [
   "remoteWritePassword",
   "externalLokiPassword",
   "lokiObjectStorageSecretKey",
+  "grafanaOidcClientSecret",
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
