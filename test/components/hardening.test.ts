@@ -205,6 +205,33 @@ describe.each(VARIANTS)("network policies (%s)", (_, options, alsoOpen) => {
   });
 });
 
+describe("blackbox-exporter allowed to ping", () => {
+  let r: RenderResult;
+  beforeAll(async () => {
+    r = await render({ stack: "prod", set: [`probes=${JSON.stringify([{ name: "edge-router", url: "203.0.113.1", module: "icmp" }])}`, 'blackboxExporter={"allowIcmp":true}'] });
+  });
+
+  test("pings through unprivileged ICMP sockets: the namespaced sysctl for its own group, no capability, still restricted", () => {
+    const spec = podTemplate(r, "blackbox-exporter").spec;
+    expect(spec.securityContext.sysctls).toEqual([{ name: "net.ipv4.ping_group_range", value: `${spec.securityContext.runAsGroup} ${spec.securityContext.runAsGroup}` }]);
+    expect(spec.containers[0].securityContext.capabilities).toEqual({ drop: ["ALL"] });
+    expect(restrictedViolations(spec)).toEqual([]);
+    expect(parse(r.files["blackbox-exporter/blackbox.yml"]).modules.icmp).toMatchObject({ prober: "icmp" });
+  });
+
+  test("the checker refuses a sysctl outside the safe set, so the test above can fail", () => {
+    const spec = { ...podTemplate(r, "blackbox-exporter").spec };
+    spec.securityContext = { ...spec.securityContext, sysctls: [{ name: "net.core.somaxconn", value: "1024" }] };
+    expect(restrictedViolations(spec)).toEqual(["spec.securityContext.sysctls: net.core.somaxconn is not a safe sysctl"]);
+  });
+
+  test("without allowIcmp the exporter has no icmp module and no sysctl", async () => {
+    const prod = await render({ stack: "prod" });
+    expect(parse(prod.files["blackbox-exporter/blackbox.yml"]).modules).not.toHaveProperty("icmp");
+    expect(podTemplate(prod, "blackbox-exporter").spec.securityContext).not.toHaveProperty("sysctls");
+  });
+});
+
 describe("internet egress leaves out the cluster's own addresses", () => {
   test("Grafana with a plugin reaches grafana.com over IPv4 and IPv6, never a pod, Service or node address", async () => {
     const r = await render({ stack: "prod", set: ['grafana={"storageGi":10,"rootUrl":"https://grafana.cryptoorchestrator.com","plugins":["grafana-clock-panel@2.1.8"]}'] });
