@@ -4,7 +4,7 @@ import { ServiceAddress } from "../configs/service-address";
 import { StackSettings } from "../configs/settings";
 import { toYaml } from "../configs/yaml";
 import * as k8s from "@pulumi/kubernetes";
-import { clusterService, CommonArgs, configFiles, containerResources, httpProbes, labels, restrictedContainerSecurity, restrictedPodSecurity, selectorLabels } from "./kube";
+import { clusterService, CommonArgs, configFiles, containerResources, httpProbes, labels, restrictedContainerSecurity, restrictedPodSecurity, statelessDeployment } from "./kube";
 
 const CONFIG_DIR = "/etc/blackbox-exporter";
 const CONFIG_FILE = "blackbox.yml";
@@ -44,34 +44,28 @@ export class BlackboxExporter extends pulumi.ComponentResource {
     );
     const sysctls = icmpSysctls(settings.blackboxExporter.allowIcmp);
 
-    new k8s.apps.v1.Deployment(
-      name,
+    statelessDeployment(
+      BLACKBOX_NAME,
       {
-        metadata: { name: BLACKBOX_NAME, namespace, labels: meta },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: selectorLabels(BLACKBOX_NAME) },
-          template: {
-            metadata: { labels: meta },
-            spec: {
-              // It calls no Kubernetes API.
-              automountServiceAccountToken: false,
-              securityContext: { ...restrictedPodSecurity(BLACKBOX_UID), ...(sysctls.length > 0 ? { sysctls } : {}) },
-              containers: [
-                {
-                  name: BLACKBOX_NAME,
-                  image: settings.images.blackboxExporter,
-                  args: blackboxExporterArgs(`${CONFIG_DIR}/${CONFIG_FILE}`),
-                  ports: [{ name: "http", containerPort: BLACKBOX_PORT }],
-                  volumeMounts: [{ name: "config", mountPath: CONFIG_DIR, readOnly: true }],
-                  resources: containerResources(settings.blackboxExporter.resources),
-                  securityContext: restrictedContainerSecurity(),
-                  ...httpProbes("/-/healthy", "/-/healthy", "http"),
-                },
-              ],
-              volumes: [{ name: "config", configMap: { name: config.metadata.name } }],
+        namespace,
+        labels: meta,
+        podSpec: {
+          // It calls no Kubernetes API.
+          automountServiceAccountToken: false,
+          securityContext: { ...restrictedPodSecurity(BLACKBOX_UID), ...(sysctls.length > 0 ? { sysctls } : {}) },
+          containers: [
+            {
+              name: BLACKBOX_NAME,
+              image: settings.images.blackboxExporter,
+              args: blackboxExporterArgs(`${CONFIG_DIR}/${CONFIG_FILE}`),
+              ports: [{ name: "http", containerPort: BLACKBOX_PORT }],
+              volumeMounts: [{ name: "config", mountPath: CONFIG_DIR, readOnly: true }],
+              resources: containerResources(settings.blackboxExporter.resources),
+              securityContext: restrictedContainerSecurity(),
+              ...httpProbes("/-/healthy", "/-/healthy", "http"),
             },
-          },
+          ],
+          volumes: [{ name: "config", configMap: { name: config.metadata.name } }],
         },
       },
       parent,
