@@ -31,10 +31,14 @@ const SSO = {
 const variants: [string, () => Promise<RenderResult>][] = [
   ["dev", () => render({ stack: "dev" })],
   ["prod", () => render({ stack: "prod" })],
-  ["prod with SSO, no login form, plugins and community dashboards", () => render({ stack: "prod", set: [`grafana=${JSON.stringify(SSO)}`], setSecret: ["grafanaOidcClientSecret=not-a-real-secret"] })],
   [
-    "prod reading an external Loki",
-    () => render({ stack: "prod", set: ['externalLoki={"url":"https://logs.example.com/loki/api/v1/push","username":"123456"}'], setSecret: ["externalLokiPassword=not-a-real-password"] }),
+    "prod with SSO, no login form, plugins, community dashboards, reading an external Loki",
+    () =>
+      render({
+        stack: "prod",
+        set: [`grafana=${JSON.stringify(SSO)}`, 'externalLoki={"url":"https://logs.example.com/loki/api/v1/push","username":"123456"}'],
+        setSecret: ["grafanaOidcClientSecret=not-a-real-secret", "externalLokiPassword=not-a-real-password"],
+      }),
   ],
 ];
 
