@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ObservabilityStack } from "./components/observability-stack";
+import { oidcCallbackUrl } from "./configs/grafana";
 import { readStackSettings, readStackSecrets } from "./components/stack-config";
 import { capacityWarnings } from "./configs/capacity";
 
@@ -24,4 +25,6 @@ export = {
   },
   grafanaAdminUser: settings.grafana.adminUser,
   grafanaAdminPassword: stack.grafanaAdminPassword ? pulumi.secret(stack.grafanaAdminPassword) : undefined,
+  // The exact redirect URI to register with the identity provider (README, Single sign-on).
+  grafanaOidcCallbackUrl: settings.grafana.enabled && settings.grafana.auth.oidc ? oidcCallbackUrl(settings.grafana) : undefined,
 };

@@ -4,8 +4,11 @@ import * as random from "@pulumi/random";
 import type { DatasourceName, ProvisionedDashboard } from "../configs/dashboards";
 import { provisionedDatasources } from "../configs/dashboards/datasources";
 import { buildCommunityDashboardsScript, CommunityDashboard } from "../configs/dashboards/community";
+import { ALERTING_PROVISIONING_SUBDIR, buildAlertingProvisioning } from "../configs/grafana-alerting";
 import {
   ADMIN_PASSWORD_FILE,
+  ALERTMANAGER_CLIENT_DIR,
+  ALERTMANAGER_CLIENT_FILES,
   buildDashboardProviders,
   buildDatasources,
   buildGrafanaIni,
@@ -17,8 +20,10 @@ import {
   GRAFANA_PROVISIONING_DIR,
   GRAFANA_SECRETS_DIR,
   GrafanaInputs,
+  OIDC_CLIENT_SECRET_FILE,
   toIni,
 } from "../configs/grafana";
+import { httpUrl } from "../configs/service-address";
 import { buildAdminPasswordSyncScript } from "../configs/grafana-admin-password";
 import { ServiceAddress } from "../configs/service-address";
 import { StackSettings } from "../configs/settings";
@@ -61,6 +66,14 @@ export interface GrafanaArgs extends CommonArgs {
   adminPassword?: pulumi.Output<string>;
   /** `observability:externalLokiPassword`, when the Loki datasource is an external Loki. */
   externalLokiPassword?: pulumi.Output<string>;
+  /** `observability:grafanaOidcClientSecret`, when grafana.auth.oidc is set. */
+  oidcClientSecret?: pulumi.Output<string>;
+  /**
+   * A Secret in Grafana's namespace holding the Alertmanager API's basic-auth client credentials
+   * (keys `username`, `password`), when the Alertmanager asks for them: mounted, and read with
+   * `$__file{}` by the contact point and the datasource. Unset: Grafana calls it without credentials.
+   */
+  alertmanagerClientSecret?: pulumi.Input<string>;
   /** Built and checked by configs/dashboards buildDashboards; one ConfigMap per folder. */
   dashboards: ProvisionedDashboard[];
 }
@@ -90,6 +103,8 @@ export class Grafana extends pulumi.ComponentResource {
           [ADMIN_PASSWORD_FILE]: this.adminPassword,
           // The Loki datasource reads it with $__file{}: the datasources ConfigMap holds only the path.
           ...(args.externalLokiPassword ? { [EXTERNAL_LOKI_PASSWORD_FILE]: args.externalLokiPassword } : {}),
+          // grafana.ini reads it with $__file{}: the ini ConfigMap holds only the path.
+          ...(args.oidcClientSecret ? { [OIDC_CLIENT_SECRET_FILE]: args.oidcClientSecret } : {}),
         },
       },
       parent,
@@ -97,10 +112,24 @@ export class Grafana extends pulumi.ComponentResource {
 
     // Server settings and datasources are read once at start: auto-named ConfigMaps roll the pod on change.
     const ini = configFiles(`${name}-ini`, { namespace, labels: meta, renderDir: "grafana", data: { "grafana.ini": toIni(buildGrafanaIni(settings)) } }, parent);
+    const alertmanagerClient = args.alertmanagerClientSecret !== undefined ? ALERTMANAGER_CLIENT_FILES : undefined;
     const datasourcesYaml = pulumi
       .all([args.datasources.prometheus, args.datasources.loki, args.datasources.alertmanager])
-      .apply(([prometheus, loki, alertmanager]) => toYaml(buildDatasources({ prometheus, loki, alertmanager })));
+      .apply(([prometheus, loki, alertmanager]) => toYaml(buildDatasources({ prometheus, loki, alertmanager, alertmanagerClient })));
     const datasources = configFiles(`${name}-datasources`, { namespace, labels: meta, renderDir: "grafana/provisioning/datasources", data: { "datasources.yaml": datasourcesYaml } }, parent);
+    // Alerts made in Grafana go to the stack's Alertmanager (configs/grafana-alerting.ts); read at start, like the datasources.
+    const alerting = args.datasources.alertmanager
+      ? configFiles(
+          `${name}-alerting`,
+          {
+            namespace,
+            labels: meta,
+            renderDir: `grafana/provisioning/${ALERTING_PROVISIONING_SUBDIR}`,
+            data: { "alerting.yaml": args.datasources.alertmanager.apply((address) => toYaml(buildAlertingProvisioning(httpUrl(address), alertmanagerClient))) },
+          },
+          parent,
+        )
+      : undefined;
     const providers = configFiles(`${name}-providers`, { namespace, labels: meta, renderDir: "grafana/provisioning/dashboards", data: { "providers.yaml": toYaml(buildDashboardProviders({ community: community.length > 0 })) } }, parent);
 
     // Dashboards keep stable names: the provider re-reads the files, no restart.
@@ -121,6 +150,7 @@ export class Grafana extends pulumi.ComponentResource {
       { name: "ini", mountPath: CONFIG_DIR, readOnly: true },
       { name: "provisioning", mountPath: GRAFANA_PROVISIONING_DIR, readOnly: true },
       { name: "admin", mountPath: GRAFANA_SECRETS_DIR, readOnly: true },
+      ...(alertmanagerClient ? [{ name: "alertmanager-client", mountPath: ALERTMANAGER_CLIENT_DIR, readOnly: true }] : []),
       { name: "data", mountPath: GRAFANA_DATA_DIR },
       // One volume per folder, not one projected volume: the kubelet makes a projected volume's
       // sub-directories symlinks, which Grafana's provider does not walk into; and a dashboard added
@@ -185,10 +215,14 @@ export class Grafana extends pulumi.ComponentResource {
                 sources: [
                   { configMap: { name: datasources.metadata.name, items: [{ key: "datasources.yaml", path: "datasources/datasources.yaml" }] } },
                   { configMap: { name: providers.metadata.name, items: [{ key: "providers.yaml", path: "dashboards/providers.yaml" }] } },
+                  ...(alerting ? [{ configMap: { name: alerting.metadata.name, items: [{ key: "alerting.yaml", path: `${ALERTING_PROVISIONING_SUBDIR}/alerting.yaml` }] } }] : []),
                 ],
               },
             },
             { name: "admin", secret: { secretName: adminSecret.metadata.name, defaultMode: 0o440 } },
+            ...(alertmanagerClient
+              ? [{ name: "alertmanager-client", secret: { secretName: args.alertmanagerClientSecret, defaultMode: 0o440, items: [{ key: "username", path: "username" }, { key: "password", path: "password" }] } }]
+              : []),
             { name: "data", persistentVolumeClaim: { claimName: pvc.metadata.name } },
             ...dashboardMaps.map(({ map, volume }) => ({ name: volume, configMap: { name: map.metadata.name } })),
             ...(community.length > 0 ? [{ name: COMMUNITY_VOLUME, emptyDir: {} }] : []),

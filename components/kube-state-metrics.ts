@@ -10,7 +10,7 @@ import {
 } from "../configs/kube-state-metrics";
 import { ServiceAddress } from "../configs/service-address";
 import { StackSettings } from "../configs/settings";
-import { clusterService, CommonArgs, containerResources, httpProbes, labels, restrictedContainerSecurity, restrictedPodSecurity, selectorLabels } from "./kube";
+import { clusterService, CommonArgs, containerResources, httpProbes, labels, restrictedContainerSecurity, restrictedPodSecurity, statelessDeployment } from "./kube";
 
 export interface KubeStateMetricsArgs extends CommonArgs {
   settings: StackSettings;
@@ -49,38 +49,32 @@ export class KubeStateMetrics extends pulumi.ComponentResource {
       parent,
     );
 
-    new k8s.apps.v1.Deployment(
-      name,
+    statelessDeployment(
+      NAME,
       {
-        metadata: { name: NAME, namespace, labels: meta },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: selectorLabels(NAME) },
-          template: {
-            metadata: { labels: meta },
-            spec: {
-              serviceAccountName: account.metadata.name,
-              // It reads the API with this token: the one pod of the stack that needs it mounted.
-              automountServiceAccountToken: true,
-              securityContext: restrictedPodSecurity(65534),
-              containers: [
-                {
-                  name: NAME,
-                  image: settings.images.kubeStateMetrics,
-                  args: kubeStateMetricsArgs(),
-                  ports: [
-                    { name: KSM_METRICS_PORT_NAME, containerPort: KSM_METRICS_PORT },
-                    { name: KSM_TELEMETRY_PORT_NAME, containerPort: KSM_TELEMETRY_PORT },
-                  ],
-                  resources: containerResources(settings.kubeStateMetrics.resources),
-                  securityContext: restrictedContainerSecurity(),
-                  // Alive when the metrics server answers; ready once its informers have synced.
-                  livenessProbe: httpProbes("/livez", "/livez", KSM_METRICS_PORT_NAME).livenessProbe,
-                  readinessProbe: httpProbes("/readyz", "/readyz", KSM_TELEMETRY_PORT_NAME).readinessProbe,
-                },
+        namespace,
+        labels: meta,
+        podSpec: {
+          serviceAccountName: account.metadata.name,
+          // It reads the API with this token: the one pod of the stack that needs it mounted.
+          automountServiceAccountToken: true,
+          securityContext: restrictedPodSecurity(65534),
+          containers: [
+            {
+              name: NAME,
+              image: settings.images.kubeStateMetrics,
+              args: kubeStateMetricsArgs(),
+              ports: [
+                { name: KSM_METRICS_PORT_NAME, containerPort: KSM_METRICS_PORT },
+                { name: KSM_TELEMETRY_PORT_NAME, containerPort: KSM_TELEMETRY_PORT },
               ],
+              resources: containerResources(settings.kubeStateMetrics.resources),
+              securityContext: restrictedContainerSecurity(),
+              // Alive when the metrics server answers; ready once its informers have synced.
+              livenessProbe: httpProbes("/livez", "/livez", KSM_METRICS_PORT_NAME).livenessProbe,
+              readinessProbe: httpProbes("/readyz", "/readyz", KSM_TELEMETRY_PORT_NAME).readinessProbe,
             },
-          },
+          ],
         },
       },
       parent,

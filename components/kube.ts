@@ -251,6 +251,22 @@ export function assertFitsConfigMap(name: string, data: Record<string, string>, 
   }
 }
 
+/** A stateless server: one replica, rolled with the default RollingUpdate (nothing on disk to hand over). */
+export function statelessDeployment(
+  name: string,
+  args: { namespace: pulumi.Input<string>; labels: Record<string, string>; podSpec: k8s.types.input.core.v1.PodSpec },
+  opts: pulumi.CustomResourceOptions,
+): k8s.apps.v1.Deployment {
+  return new k8s.apps.v1.Deployment(
+    name,
+    {
+      metadata: { name, namespace: args.namespace, labels: args.labels },
+      spec: { replicas: 1, selector: { matchLabels: selectorLabels(name) }, template: { metadata: { labels: args.labels }, spec: args.podSpec } },
+    },
+    opts,
+  );
+}
+
 /**
  * The one shape every single-replica server takes: its data on a ReadWriteOnce volume, so the
  * `Recreate` strategy stops the old pod before the new one opens the same data directory.

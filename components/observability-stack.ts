@@ -7,6 +7,7 @@ import { logDestination } from "../configs/log-destination";
 import { SecretKey, StackSettings } from "../configs/settings";
 import { Alertmanager } from "./alertmanager";
 import { Alloy } from "./alloy";
+import { BlackboxExporter } from "./blackbox-exporter";
 import { cachedDashboards } from "./dashboard-cache";
 import { Grafana, grafanaServiceAddress } from "./grafana";
 import { dataOptions, labels } from "./kube";
@@ -92,6 +93,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     const kubeStateMetrics = settings.kubeStateMetrics.enabled ? new KubeStateMetrics("kube-state-metrics", common, parent) : undefined;
 
     if (settings.prometheus.enabled) {
+      // Nothing to run when nothing is probed.
+      const blackboxExporter = settings.probes.length > 0 ? new BlackboxExporter("blackbox-exporter", common, parent) : undefined;
       const prometheus = new Prometheus(
         "prometheus",
         {
@@ -104,6 +107,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             grafana: settings.grafana.enabled ? namespace.apply(grafanaServiceAddress) : undefined,
             kubeStateMetrics: kubeStateMetrics?.address,
             kubeStateMetricsTelemetry: kubeStateMetrics?.telemetryAddress,
+            blackboxExporter: blackboxExporter?.address,
           },
           remoteWritePassword: settings.prometheus.remoteWrite ? secrets.remoteWritePassword : undefined,
         },
@@ -122,6 +126,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             datasources: { prometheus: prometheus.address, loki: lokiSource, alertmanager: alertmanager?.address },
             adminPassword: secrets.grafanaAdminPassword,
             externalLokiPassword: settings.externalLoki ? secrets.externalLokiPassword : undefined,
+            oidcClientSecret: settings.grafana.auth.oidc ? secrets.grafanaOidcClientSecret : undefined,
             // Every query is parsed and every datasource uid checked (on a cache hit: was, for these very
             // inputs and code, components/dashboard-cache.ts): a bad panel stops the preview.
             dashboards: cachedDashboards({

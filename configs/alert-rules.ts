@@ -1,5 +1,6 @@
 import { watchdogRuleGroup } from "./dead-mans-switch";
 import { KUBERNETES_ALERT_JOBS, kubernetesAlertGroups } from "./kubernetes-rules";
+import { probeRules } from "./probe-rules";
 import { assertValidPromQL } from "./promql";
 import { AlertingRule, AlertRuleInputs, percent, PSEUDO_FILESYSTEMS, quote, RuleBuilder, RuleFile, RuleGroup } from "./rule-builder";
 import { AlertSettings } from "./settings";
@@ -20,7 +21,7 @@ const seconds = (value: number) => `${value}s`;
 
 /** The Watchdog, the guide's application, database and trading alerts, node resources, and the monitoring stack's own health. */
 export function buildAlertRules(inputs: AlertRuleInputs): RuleFile {
-  const { app, alerts, namespace, prometheus, loki, nodeExporter, alertmanager, logAgent } = inputs.settings;
+  const { app, alerts, namespace, prometheus, loki, nodeExporter, alertmanager, logAgent, probes } = inputs.settings;
   const build = new RuleBuilder(alerts.runbooksUrl);
   const interval = prometheus.evaluationInterval;
   const group = (name: string, rules: AlertingRule[]): RuleGroup => ({ name, interval, rules });
@@ -34,6 +35,7 @@ export function buildAlertRules(inputs: AlertRuleInputs): RuleFile {
       ...(nodeExporter.enabled ? [group("nodes", nodeRules(build, alerts))] : []),
       group("monitoring", monitoringRules(build, app.job, namespace, alerts, { loki: loki.enabled, alertmanager: alertmanager.enabled, logAgent })),
       ...kubernetesAlertGroups(build, inputs.settings).map(({ name, rules }) => group(name, rules)),
+      ...(probes.length > 0 ? [group("probes", probeRules(build, alerts))] : []),
     ],
   });
 }

@@ -1,5 +1,9 @@
+import { AlertmanagerClientFiles } from "./grafana-alerting";
+import { fileExpansion, literalProvisioning } from "./grafana-provisioning";
 import { httpUrl, ServiceAddress } from "./service-address";
-import { LOKI_PUSH_PATH, StackSettings } from "./settings";
+import { grafanaRootUrl, LOKI_PUSH_PATH, OidcSettings, StackSettings } from "./settings";
+
+export { grafanaRootUrl };
 
 /** Datasource uids are fixed so dashboards can name them. */
 export const DATASOURCE_UIDS = { prometheus: "prometheus", loki: "loki", alertmanager: "alertmanager" } as const;
@@ -14,6 +18,13 @@ export const GRAFANA_SECRETS_DIR = "/etc/grafana/secrets";
 export const ADMIN_PASSWORD_FILE = "admin-password";
 /** `observability:externalLokiPassword` in Grafana's Secret, for the Loki datasource's basic auth. */
 export const EXTERNAL_LOKI_PASSWORD_FILE = "external-loki-password";
+/** `observability:grafanaOidcClientSecret` in Grafana's Secret, read by grafana.ini with `$__file{}`. */
+export const OIDC_CLIENT_SECRET_FILE = "oidc-client-secret";
+/** Where the Alertmanager's client credentials (Secret keys `username`, `password`) are mounted, when it asks for them. */
+export const ALERTMANAGER_CLIENT_DIR = "/etc/grafana/alertmanager-client";
+export const ALERTMANAGER_CLIENT_FILES: AlertmanagerClientFiles = { usernameFile: `${ALERTMANAGER_CLIENT_DIR}/username`, passwordFile: `${ALERTMANAGER_CLIENT_DIR}/password` };
+/** The path the provider sends the browser back to, under Grafana's root URL (generic OAuth). */
+export const OIDC_CALLBACK_PATH = "login/generic_oauth";
 
 /** Grafana's datasource provisioning file (apiVersion 1). */
 export interface DatasourcesFile {
@@ -63,6 +74,8 @@ export interface GrafanaInputs {
   prometheus: ServiceAddress;
   loki?: ServiceAddress | ExternalLokiSource;
   alertmanager?: ServiceAddress;
+  /** The Alertmanager's basic-auth client credentials, when its API asks for them. */
+  alertmanagerClient?: AlertmanagerClientFiles;
 }
 
 /** `https://host/prefix/loki/api/v1/push` → `https://host/prefix`: the datasource URL, to which Grafana appends the query API's paths. */
@@ -71,36 +84,16 @@ export function lokiReadUrl(pushUrl: string): string {
   return pushUrl.slice(0, -LOKI_PUSH_PATH.length);
 }
 
-/**
- * A value as Grafana's provisioning reads it back: Grafana expands `$NAME`, `${NAME}`, `$__env{…}` and
- * `$__file{…}` in every string of a provisioning file, and reads `$$` as one `$`. Doubling every `$`
- * keeps a value as it is (a username `$__file{/etc/grafana/secrets/admin-password}` stays text).
- */
-export function provisioningLiteral(value: string): string {
-  return value.replace(/\$/g, "$$$$");
-}
-
-/** Every string of a provisioning structure as a literal, except `expansions`: the values we mean Grafana to expand. */
-function literalStrings<T>(value: T, expansions: ReadonlySet<unknown>): T {
-  if (expansions.has(value)) return value;
-  if (typeof value === "string") return provisioningLiteral(value) as T;
-  if (Array.isArray(value)) return value.map((v) => literalStrings(v, expansions)) as T;
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, literalStrings(v, expansions)])) as T;
-  return value;
-}
-
 function lokiConnection(loki: ServiceAddress | ExternalLokiSource): Pick<Datasource, "url" | "basicAuth" | "basicAuthUser" | "secureJsonData"> {
   if (loki.kind !== "external") return { url: httpUrl(loki) };
   return {
     url: lokiReadUrl(loki.pushUrl),
     basicAuth: true,
     basicAuthUser: loki.username,
-    secureJsonData: EXTERNAL_LOKI_PASSWORD_EXPANSION,
+    // Grafana reads the password from the mounted Secret when it provisions.
+    secureJsonData: { basicAuthPassword: fileExpansion(`${GRAFANA_SECRETS_DIR}/${EXTERNAL_LOKI_PASSWORD_FILE}`) },
   };
 }
-
-/** Grafana reads the password from the mounted Secret when it provisions: the one expansion we write. */
-const EXTERNAL_LOKI_PASSWORD_EXPANSION = { basicAuthPassword: `$__file{${GRAFANA_SECRETS_DIR}/${EXTERNAL_LOKI_PASSWORD_FILE}}` };
 
 export function buildDatasources(inputs: GrafanaInputs): DatasourcesFile {
   const datasources: Datasource[] = [
@@ -136,10 +129,19 @@ export function buildDatasources(inputs: GrafanaInputs): DatasourcesFile {
       url: httpUrl(inputs.alertmanager),
       isDefault: false,
       editable: false,
+      ...(inputs.alertmanagerClient
+        ? {
+            basicAuth: true,
+            basicAuthUser: fileExpansion(inputs.alertmanagerClient.usernameFile),
+            secureJsonData: { basicAuthPassword: fileExpansion(inputs.alertmanagerClient.passwordFile) },
+          }
+        : {}),
+      // For silences and the alert list. Grafana-managed alerts reach this Alertmanager through the
+      // provisioned contact point (grafana-alerting.ts); true here would send each of them twice.
       jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false },
     });
   }
-  return literalStrings({ apiVersion: 1 as const, datasources }, new Set([EXTERNAL_LOKI_PASSWORD_EXPANSION]));
+  return literalProvisioning({ apiVersion: 1 as const, datasources });
 }
 
 /**
@@ -158,24 +160,46 @@ export function buildDashboardProviders(options: { community: boolean } = { comm
     updateIntervalSeconds: 30,
     options: { path, foldersFromFilesStructure: true },
   });
-  return literalStrings(
-    { apiVersion: 1 as const, providers: [provider("observability", GRAFANA_DASHBOARDS_DIR), ...(options.community ? [provider("community", GRAFANA_COMMUNITY_DASHBOARDS_DIR)] : [])] },
-    new Set(),
-  );
+  return literalProvisioning({ apiVersion: 1 as const, providers: [provider("observability", GRAFANA_DASHBOARDS_DIR), ...(options.community ? [provider("community", GRAFANA_COMMUNITY_DASHBOARDS_DIR)] : [])] });
 }
 
 /** grafana.ini as sections of keys. Holds no secret: the admin password is read from a mounted file. */
 export type GrafanaIni = Record<string, Record<string, string | number | boolean>>;
 
-/** The URL users reach Grafana at: the Ingress host when there is one, otherwise the rootUrl setting. */
-export function grafanaRootUrl(grafana: StackSettings["grafana"]): string {
-  if (!grafana.ingress) return grafana.rootUrl;
-  return `${grafana.ingress.tlsSecretName ? "https" : "http"}://${grafana.ingress.host}/`;
+
+/** The exact redirect URI to register with the identity provider. */
+export function oidcCallbackUrl(grafana: Pick<StackSettings["grafana"], "ingress" | "rootUrl">): string {
+  return new URL(OIDC_CALLBACK_PATH, grafanaRootUrl(grafana).replace(/\/?$/, "/")).href;
+}
+
+/**
+ * `[auth.generic_oauth]` (Grafana 13.2 "Configure Generic OAuth authentication"): the client secret
+ * is read from the mounted Secret. The JMESPath goes between triple quotes, which go-ini reads
+ * verbatim (quotes, `;` and `#` included).
+ */
+function genericOauthSection(oidc: OidcSettings): Record<string, string | boolean> {
+  return {
+    enabled: true,
+    name: oidc.name,
+    client_id: oidc.clientId,
+    client_secret: `$__file{${GRAFANA_SECRETS_DIR}/${OIDC_CLIENT_SECRET_FILE}}`,
+    scopes: oidc.scopes.join(" "),
+    auth_url: oidc.authUrl,
+    token_url: oidc.tokenUrl,
+    api_url: oidc.apiUrl,
+    ...(oidc.allowedDomains.length > 0 ? { allowed_domains: oidc.allowedDomains.join(" ") } : {}),
+    ...(oidc.roleAttributePath ? { role_attribute_path: `"""${oidc.roleAttributePath}"""` } : {}),
+    allow_sign_up: oidc.allowSignUp,
+    auto_login: oidc.autoLogin,
+    // The authorization code is bound to this login attempt (RFC 7636); every provider in the README supports it.
+    use_pkce: true,
+  };
 }
 
 export function buildGrafanaIni(settings: Pick<StackSettings, "grafana">): GrafanaIni {
   const grafana = settings.grafana;
   const rootUrl = grafanaRootUrl(grafana);
+  const { oidc, disableLoginForm } = grafana.auth;
   return {
     server: { http_port: GRAFANA_PORT, root_url: rootUrl },
     paths: { data: GRAFANA_DATA_DIR, provisioning: GRAFANA_PROVISIONING_DIR },
@@ -187,6 +211,9 @@ export function buildGrafanaIni(settings: Pick<StackSettings, "grafana">): Grafa
       cookie_secure: /^https:/i.test(rootUrl),
     },
     "auth.anonymous": { enabled: false },
+    ...(oidc ? { "auth.generic_oauth": genericOauthSection(oidc) } : {}),
+    // Once SSO works the form and basic auth can go; the admin password stays valid for the CLI.
+    ...(disableLoginForm ? { auth: { disable_login_form: true }, "auth.basic": { enabled: false } } : {}),
     users: { allow_sign_up: false },
     analytics: { reporting_enabled: false, check_for_updates: false },
     plugins: grafanaPluginSettings(grafana.plugins),

@@ -17,6 +17,8 @@ export const defaultImages = {
   curl: "docker.io/curlimages/curl:8.22.0",
   // Dev's mail catcher (mailCatcher.enabled): Alertmanager's email lands here instead of a real relay.
   mailpit: "docker.io/axllent/mailpit:v1.33.1",
+  // Runs observability:probes; the tests build the same release (npm run upstream-tools).
+  blackboxExporter: "quay.io/prometheus/blackbox-exporter:v0.28.0",
 } as const;
 
 export type ImageName = keyof typeof defaultImages;

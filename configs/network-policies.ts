@@ -1,13 +1,14 @@
 import * as ipaddr from "ipaddr.js";
 import { ALERTMANAGER_MESH_PORT, ALERTMANAGER_PORT } from "./alertmanager";
 import { ALLOY_HTTP_PORT } from "./alloy";
+import { BLACKBOX_NAME, BLACKBOX_PORT } from "./blackbox-exporter";
 import { GRAFANA_PORT } from "./grafana";
 import { KSM_METRICS_PORT, KSM_TELEMETRY_PORT } from "./kube-state-metrics";
 import { isLokiHa, LOKI_GRPC_PORT, LOKI_HTTP_PORT, LOKI_MEMBERLIST_PORT } from "./loki";
 import { MAIL_CATCHER_SMTP_PORT } from "./mail-catcher";
 import { NODE_EXPORTER_PORT, PROMETHEUS_PORT } from "./prometheus";
 import { PROMTAIL_HTTP_PORT } from "./promtail";
-import { addressDestination, Destination, hostPortDestination, urlDestination } from "./network-destinations";
+import { addressDestination, Destination, hostPortDestination, probeDestination, urlDestination } from "./network-destinations";
 import { StackSettings, WebhookKey } from "./settings";
 
 /** The subset of networking.k8s.io/v1 NetworkPolicy this stack writes. */
@@ -48,6 +49,7 @@ export const PORTS = {
   kubeStateMetrics: KSM_METRICS_PORT,
   kubeStateMetricsTelemetry: KSM_TELEMETRY_PORT,
   mailCatcherSmtp: MAIL_CATCHER_SMTP_PORT,
+  blackboxExporter: BLACKBOX_PORT,
 } as const;
 
 const tcp = (port: number): NetworkPolicyPort => ({ port, protocol: "TCP" });
@@ -79,6 +81,7 @@ function cidrContains(range: string, inner: string): boolean {
 function peersOf(where: Destination["where"], np: StackSettings["networkPolicies"]): NetworkPolicyPeer[] {
   if (where.kind === "ip") return [{ ipBlock: { cidr: where.cidr } }];
   if (where.kind === "namespace") return [namespace(where.namespace)];
+  if (where.kind === "namespaceOrInternet") return [namespace(where.namespace), ...internet(np)];
   return internet(np);
 }
 
@@ -88,7 +91,8 @@ function peersOf(where: Destination["where"], np: StackSettings["networkPolicies
  */
 function egressToDestinations(destinations: Destination[], np: StackSettings["networkPolicies"]): NonNullable<NetworkPolicySpec["egress"]> {
   const unique = new Map(destinations.map((d) => [JSON.stringify(d), d]));
-  return [...unique.values()].map((d) => egressTo(peersOf(d.where, np), [tcp(d.port)]));
+  // A rule without ports (an ICMP probe's address) allows every protocol: how a NetworkPolicy lets ICMP through.
+  return [...unique.values()].map((d) => egressTo(peersOf(d.where, np), d.port === undefined ? undefined : [tcp(d.port)]));
 }
 
 /** grafana.com, where Grafana downloads plugins and community dashboards. */
@@ -124,15 +128,22 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
   const logAgent = settings.logAgent === "none" ? undefined : settings.logAgent;
   const servers = settings.namespace;
   const grafanaNeedsInternet = settings.grafana.plugins.length > 0 || settings.grafana.communityDashboards.length > 0;
+  const probes = settings.prometheus.enabled && settings.probes.length > 0;
+  // Grafana itself calls the provider's token and UserInfo endpoints; the browser alone visits authUrl.
+  const oidc = settings.grafana.auth.oidc;
+  const oidcDestinations = oidc ? [urlDestination(oidc.tokenUrl, servers), urlDestination(oidc.apiUrl, servers)] : [];
   const appPeers: NetworkPolicyPeer[] =
     settings.app.namespaces.length > 0 ? settings.app.namespaces.map(namespace) : [{ namespaceSelector: {} }];
   // Each target on its port, unless the app's rule (its namespaces, any port) or the nodes' rule
   // (node-exporter's and the kubelet's ports on the node ranges) lets Prometheus reach it already.
-  const inAppNamespaces = (d: Destination) => d.where.kind === "namespace" && (settings.app.namespaces.length === 0 || settings.app.namespaces.includes(d.where.namespace));
+  const appNamespace = (ns: string) => settings.app.namespaces.length === 0 || settings.app.namespaces.includes(ns);
+  const inAppNamespaces = (d: Destination) => d.where.kind === "namespace" && appNamespace(d.where.namespace);
+  // `svc.ns` in an app namespace: the app's rule reaches the Service; only the outside name is left.
+  const outsideHalf = (d: Destination): Destination => (d.where.kind === "namespaceOrInternet" && appNamespace(d.where.namespace) ? { ...d, where: { kind: "internet" } } : d);
   const onNodePorts = (d: Destination) =>
     d.where.kind === "ip" && [PORTS.nodeExporter, PORTS.kubelet].includes(d.port as 9100) && np.nodeCidrs.some((cidr) => cidrContains(cidr, (d.where as { cidr: string }).cidr));
   const scrapeDestinations = [...settings.app.staticTargets, ...Object.values(settings.exporters).filter((t): t is string => t !== undefined)]
-    .map((target) => hostPortDestination(target, servers))
+    .map((target) => outsideHalf(hostPortDestination(target, servers)))
     .filter((d) => !inAppNamespaces(d) && !onNodePorts(d));
 
   const policies: NamedNetworkPolicy[] = [{ name: "default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } }, dnsPolicy(np, "servers")];
@@ -152,6 +163,7 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
           ...(settings.loki.enabled ? [egressTo([pod("loki")], [tcp(PORTS.loki)])] : []),
           ...(logAgent ? [egressTo([podIn(agents, logAgent)], [tcp(PORTS[logAgent])])] : []),
           ...(settings.kubeStateMetrics.enabled ? [egressTo([pod("kube-state-metrics")], [tcp(PORTS.kubeStateMetrics), tcp(PORTS.kubeStateMetricsTelemetry)])] : []),
+          ...(probes ? [egressTo([pod(BLACKBOX_NAME)], [tcp(PORTS.blackboxExporter)])] : []),
           ...egressToDestinations([...scrapeDestinations, ...(settings.prometheus.remoteWrite ? [urlDestination(settings.prometheus.remoteWrite.url, servers)] : [])], np),
         ],
       ),
@@ -192,8 +204,8 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
           ...(settings.loki.enabled && !settings.externalLoki ? [egressTo([pod("loki")], [tcp(PORTS.loki)])] : []),
           ...(settings.alertmanager.enabled ? [egressTo([pod("alertmanager")], [tcp(PORTS.alertmanager)])] : []),
           // The Loki datasource reads from the external Loki when there is one; plugins (and
-          // community dashboards) are downloaded from grafana.com at start.
-          ...egressToDestinations([...(settings.externalLoki ? [urlDestination(settings.externalLoki.url, servers)] : []), ...(grafanaNeedsInternet ? [GRAFANA_COM] : [])], np),
+          // community dashboards) are downloaded from grafana.com at start; SSO's token and user-info endpoints.
+          ...egressToDestinations([...(settings.externalLoki ? [urlDestination(settings.externalLoki.url, servers)] : []), ...(grafanaNeedsInternet ? [GRAFANA_COM] : []), ...oidcDestinations], np),
         ],
       ),
     );
@@ -236,6 +248,10 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
         [egressTo(np.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })), np.apiServerPorts.map(tcp))],
       ),
     );
+  }
+  if (probes) {
+    // Only Prometheus asks for probes; the exporter reaches exactly the probed hosts' ports.
+    policies.push(forPod(BLACKBOX_NAME, [ingressFrom([pod("prometheus")], [tcp(PORTS.blackboxExporter)])], egressToDestinations(settings.probes.map((probe) => probeDestination(probe, settings.namespace)), np)));
   }
   policies.push(...agentPolicies(settings));
   return policies;

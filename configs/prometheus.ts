@@ -1,6 +1,7 @@
+import { BLACKBOX_PROBE_PATH, PROBE_LABEL } from "./blackbox-exporter";
 import { CADVISOR_METRICS_PATH, KUBELET_JOB, SCRAPE_JOBS, STATIC_APP_JOB_SUFFIX } from "./scrape-jobs";
-import { ServiceAddress } from "./service-address";
-import { StackSettings } from "./settings";
+import { hostPort, ServiceAddress } from "./service-address";
+import { Probe, StackSettings } from "./settings";
 
 /** The subset of prometheus.yml this stack writes, field names as in the upstream reference. */
 export interface PrometheusConfig {
@@ -158,9 +159,11 @@ export const NODE_EXPORTER_PORT = 9100;
 export const RULES_DIR = "rules";
 
 export interface PrometheusInputs {
-  settings: Pick<StackSettings, "cluster" | "environment" | "prometheus" | "app" | "exporters">;
+  settings: Pick<StackSettings, "cluster" | "environment" | "prometheus" | "app" | "exporters" | "probes" | "blackboxExporter">;
   /** How Prometheus reaches each other service; a missing entry means that service is off. */
-  targets: Partial<Record<"alertmanager" | "nodeExporter" | "grafana" | "loki" | "promtail" | "alloy" | "kubeStateMetrics" | "kubeStateMetricsTelemetry", ServiceAddress>>;
+  targets: Partial<
+    Record<"alertmanager" | "nodeExporter" | "grafana" | "loki" | "promtail" | "alloy" | "kubeStateMetrics" | "kubeStateMetricsTelemetry" | "blackboxExporter", ServiceAddress>
+  >;
   /** Find the app's pods and the kubelets through the Kubernetes API (off only in tests that run outside a cluster). */
   discoverAppPods: boolean;
 }
@@ -208,6 +211,26 @@ function annotatedPodsDiscovery(namespaces: string[]): Pick<ScrapeConfig, "kuber
       { source_labels: ["__meta_kubernetes_pod_label_app"], target_label: "app" },
       { source_labels: ["__meta_kubernetes_pod_label_app_kubernetes_io_name"], regex: "(.+)", target_label: "app" },
       { source_labels: ["__meta_kubernetes_pod_label_app"], regex: "(.+)", target_label: "service" },
+    ],
+  };
+}
+
+/**
+ * Every probe in one job, the multi-target way: each target is the probed URL, labelled with its
+ * module and name; the relabeling moves it to `?target=`, keeps it as `instance`, and sends the
+ * scrape to the exporter, which answers with that one probe's result.
+ */
+export function blackboxProbeJob(probes: Probe[], interval: string, exporter: ServiceAddress): ScrapeConfig {
+  return {
+    job_name: SCRAPE_JOBS.blackbox,
+    scrape_interval: interval,
+    metrics_path: BLACKBOX_PROBE_PATH,
+    // The module travels as `__param_module`, the `module` query parameter of that target's scrapes.
+    static_configs: probes.map((p) => ({ targets: [p.url], labels: { __param_module: p.module, [PROBE_LABEL]: p.name } })),
+    relabel_configs: [
+      { source_labels: ["__address__"], target_label: "__param_target" },
+      { source_labels: ["__param_target"], target_label: "instance" },
+      { target_label: "__address__", replacement: hostPort(exporter) },
     ],
   };
 }
@@ -282,6 +305,7 @@ export function buildPrometheusConfig(inputs: PrometheusInputs): PrometheusConfi
       ...(targets.kubeStateMetrics ? [kubeStateMetricsJob(targets.kubeStateMetrics)] : []),
       ...exporterJobs.flatMap(([job, target]) => (target ? [{ job_name: job, static_configs: [{ targets: [target] }] }] : [])),
       ...(inputs.discoverAppPods ? [kubeletVolumeStatsJob(), cadvisorJob()] : []),
+      ...(targets.blackboxExporter && settings.probes.length > 0 ? [blackboxProbeJob(settings.probes, settings.blackboxExporter.interval, targets.blackboxExporter)] : []),
     ],
   };
 }

@@ -46,7 +46,7 @@ export interface RuleFile {
 }
 
 export interface AlertRuleInputs {
-  settings: Pick<StackSettings, "namespace" | "agentsNamespace" | "app" | "prometheus" | "alerts" | "kubeStateMetrics" | "loki" | "nodeExporter" | "alertmanager" | "logAgent">;
+  settings: Pick<StackSettings, "namespace" | "agentsNamespace" | "app" | "prometheus" | "alerts" | "kubeStateMetrics" | "loki" | "nodeExporter" | "alertmanager" | "logAgent" | "probes">;
 }
 
 /** The runbook of every alert: one `## <AlertName>` section each. */

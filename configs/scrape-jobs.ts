@@ -23,6 +23,8 @@ export const SCRAPE_JOBS = {
   postgres: "postgresql",
   kubelet: KUBELET_JOB,
   cadvisor: "kubelet-cadvisor",
+  /** Every probe of `observability:probes`, run through blackbox-exporter. */
+  blackbox: "blackbox",
 } as const;
 
 /**

@@ -9,13 +9,19 @@ const SECRETS = {
   slackWebhookUrl: "https://hooks.slack.com/services/T000/B000/slack-7f3a9c1e",
   discordWebhookUrl: "https://discord.com/api/webhooks/1/discord-7f3a9c1e",
   grafanaAdminPassword: "grafana-pass-7f3a9c1e",
+  grafanaOidcClientSecret: "oidc-secret-7f3a9c1e",
+};
+const SSO = {
+  storageGi: 10,
+  ingress: { host: "grafana.example.com", tlsSecretName: "grafana-tls" },
+  auth: { oidc: { clientId: "grafana", authUrl: "https://id.example.com/auth", tokenUrl: "https://id.example.com/token", apiUrl: "https://id.example.com/userinfo" } },
 };
 
 describe("secret settings", () => {
   test("appear in no ConfigMap, no plain output and no rendered file; only inside Secrets", async () => {
     const r = await render({
       stack: "prod",
-      set: ['alertmanager={"smtp":{"authUsername":"alerts@example.com"},"slack":{"enabled":true},"discord":{"enabled":true}}'],
+      set: ['alertmanager={"smtp":{"authUsername":"alerts@example.com"},"slack":{"enabled":true},"discord":{"enabled":true}}', `grafana=${JSON.stringify(SSO)}`],
       setSecret: Object.entries(SECRETS).map(([k, v]) => `${k}=${v}`),
     });
     const nonSecrets = r.manifests.filter((m) => m.kind !== "Secret");
@@ -25,12 +31,14 @@ describe("secret settings", () => {
     }
     // The Secrets hold the files the configs point at, redacted in the render.
     const secretKeys = r.manifests.filter((m) => m.kind === "Secret").flatMap((m) => Object.keys(m.stringData));
-    expect(secretKeys.sort()).toEqual(["admin-password", "discord-webhook-url", "slack-webhook-url", "smtp-password"]);
+    expect(secretKeys.sort()).toEqual(["admin-password", "discord-webhook-url", "oidc-client-secret", "slack-webhook-url", "smtp-password"]);
     for (const secret of r.manifests.filter((m) => m.kind === "Secret")) {
       expect(Object.values(secret.stringData).every((v) => v === "<redacted>")).toBe(true);
     }
     expect(r.files["alertmanager/alertmanager.yml"]).toContain("smtp_auth_password_file: /etc/alertmanager/secrets/smtp-password");
     expect(r.outputs.grafanaAdminPassword).toEqual({ secret: true });
+    // Grafana reads the OIDC client secret from its mounted Secret: grafana.ini names only the file.
+    expect(r.files["grafana/grafana.ini"]).toContain("client_secret = $__file{/etc/grafana/secrets/oidc-client-secret}");
   });
 
   test("a field of a structured setting stored as a secret is refused by name and reaches no file", async () => {

@@ -1,7 +1,8 @@
 import type { DashboardDefinition } from "./definition";
-import { appJobVariables, buildDashboard, higherIsWorse, labelValuesVariable, promQuery, statPanel, Thresholds, timeSeriesPanel, units } from "./panels";
+import { appJobVariables, buildDashboard, higherIsWorse, labelValuesVariable, lowerIsWorse, promQuery, statPanel, Thresholds, timeSeriesPanel, units } from "./panels";
 import { KUBERNETES_WORKLOADS_UID } from "./kubernetes-workloads";
 import { and, APP_JOB, histogramQuantile, shareOfRate, sumGauge, sumRate } from "./queries";
+import { SCRAPE_JOBS } from "../scrape-jobs";
 
 /** The FastAPI backend's requests, per endpoint and status: the guide's queries. */
 const TARGETS = and(APP_JOB, `instance=~"$instance"`);
@@ -11,6 +12,11 @@ const SERVER_ERRORS = `status=~"5.."`;
 const ERROR_SHARE = higherIsWorse(0.01, 0.05);
 const LATENCY = higherIsWorse(1, 3);
 const AT_LEAST_ONE_UP: Thresholds = { base: "red", steps: [[1, "green"]] };
+/** Every probe of `observability:probes`, as blackbox-exporter reports it (configs/probe-rules.ts alerts on the same series). */
+const PROBES = `job="${SCRAPE_JOBS.blackbox}", probe=~"$probe"`;
+/** The default CertificateExpiringSoon thresholds, in days: warning at 14, critical at 3. */
+const CERTIFICATE_DAYS = lowerIsWorse(14, 3);
+
 /** The guide's "active users": series of /api/auth/me seen in the window, a proxy for signed-in sessions. */
 const ACTIVE_USERS = `count(rate(http_requests_total{${and(TARGETS, `endpoint="/api/auth/me"`)}}[$__rate_interval]) > 0)`;
 
@@ -21,7 +27,7 @@ export const application: DashboardDefinition = {
     buildDashboard({
       uid: "observability-application",
       title: "Application",
-      description: "The FastAPI backend: traffic, errors, latency and saturation, per endpoint and status.",
+      description: "The FastAPI backend: traffic, errors, latency and saturation, per endpoint and status; and what users reach, probed from the cluster.",
       tags: ["application", "fastapi"],
       // The app's pods as Kubernetes sees them: restarts, OOM kills, CPU and memory against limits.
       links: [{ title: "Kubernetes workloads", uid: KUBERNETES_WORKLOADS_UID, tooltip: "The app's pods in the selected namespaces: CPU and memory against requests and limits, restarts, OOM kills" }],
@@ -29,6 +35,7 @@ export const application: DashboardDefinition = {
         ...appJobVariables("http_requests_total", appJob),
         labelValuesVariable("instance", { label: "Instance", datasource: "prometheus", query: `label_values(http_requests_total{${APP_JOB}}, instance)` }),
         labelValuesVariable("endpoint", { label: "Endpoint", datasource: "prometheus", query: `label_values(http_requests_total{${TARGETS}}, endpoint)` }),
+        labelValuesVariable("probe", { label: "Probe", datasource: "prometheus", query: `label_values(probe_success{job="${SCRAPE_JOBS.blackbox}"}, probe)` }),
       ],
       sections: [
         {
@@ -120,6 +127,42 @@ export const application: DashboardDefinition = {
               queries: [promQuery(sumGauge("http_requests_active", TARGETS, ["instance"]), "{{instance}}")],
             }),
             timeSeriesPanel({ title: "Active users over time", description: "The guide's active-users proxy over time.", queries: [promQuery(ACTIVE_USERS, "users")] }),
+          ],
+        },
+        {
+          // What users reach, probed from the cluster (observability:probes); empty when nothing is probed.
+          row: "Probes",
+          panels: [
+            statPanel({
+              title: "Probes failing",
+              description: "Probes whose last run failed. ProbeFailed fires when one keeps failing for 2 minutes.",
+              thresholds: higherIsWorse(1, 1),
+              width: 4,
+              height: 8,
+              query: promQuery(`count(probe_success{${PROBES}} == 0) or vector(0)`),
+            }),
+            timeSeriesPanel({
+              title: "Probe success",
+              description: "1 while a probe succeeds, 0 while it fails, per probe.",
+              min: 0,
+              width: 6,
+              queries: [promQuery(`probe_success{${PROBES}}`, "{{probe}}")],
+            }),
+            timeSeriesPanel({
+              title: "Probe duration",
+              description: "How long each probe took, DNS lookup to last byte. ProbeSlow fires when the p95 stays above 2 s for 10 minutes.",
+              unit: units.Seconds,
+              thresholds: higherIsWorse(2, 5),
+              width: 7,
+              queries: [promQuery(`probe_duration_seconds{${PROBES}}`, "{{probe}}")],
+            }),
+            timeSeriesPanel({
+              title: "Days until certificate expiry",
+              description: "Days left on the earliest-expiring certificate each https probe sees; CertificateExpiringSoon warns below 14 and is critical below 3.",
+              thresholds: CERTIFICATE_DAYS,
+              width: 7,
+              queries: [promQuery(`(probe_ssl_earliest_cert_expiry{${PROBES}} - time()) / 86400`, "{{probe}}")],
+            }),
           ],
         },
       ],

@@ -7,6 +7,7 @@ import { dnsLabel, duration, finite, grammar } from "./value-schemas";
 /** Strictly between 0 and 1: a share of 1 can never be exceeded, so its alert could never fire. */
 const share = finite().gt(0, "must be a share above 0 and below 1, like 0.05 for 5%").lt(1, "must be a share above 0 and below 1, like 0.05 for 5%");
 const seconds = finite().positive("must be greater than 0 seconds").max(1e9, "must be at most 1000000000 seconds");
+const days = finite().positive("must be greater than 0 days").max(3650, "must be at most 3650 days");
 const count = finite().int("must be a whole number").positive("must be greater than 0").max(1e9, "must be at most 1000000000");
 
 /** How long a condition must hold before its alert fires (the rule's `for:`). */
@@ -115,6 +116,22 @@ export const alertsSchema = z
       "NodeFilesystemSpaceFillingUp: share of a node filesystem in use, with the last 6h's trend running it out of space (warning: within 24h, critical: within 4h).",
     ),
     nodeFilesystemAlmostOutOfSpace: thresholdPair(share, 0.95, 0.97, "30m").describe("NodeFilesystemAlmostOutOfSpace: share of a node filesystem in use, trend or not."),
+    probeFailed: forOnly("2m").describe("ProbeFailed: how long a probe (observability:probes) may keep failing before the critical alert fires."),
+    probeSlow: threshold(seconds, 2, "10m").describe("ProbeSlow: 95th percentile of a probe's duration over the rate window, in seconds, and for how long."),
+    certificateExpiringSoon: z
+      .object({
+        warningDays: days.default(14).describe("Days before the earliest certificate of an https probe expires when the warning fires."),
+        criticalDays: days.default(3).describe("Days before expiry when the critical fires; below warningDays."),
+        ...alertFor("10m"),
+      })
+      .strict()
+      // Fewer days left is worse: the critical threshold is the lower one.
+      .refine(
+        (pair) => !(days.safeParse(pair.warningDays).success && days.safeParse(pair.criticalDays).success) || pair.criticalDays < pair.warningDays,
+        (pair) => ({ message: `must be below warningDays (${pair.warningDays})`, path: ["criticalDays"] }),
+      )
+      .default({})
+      .describe("CertificateExpiringSoon: days left on the earliest-expiring certificate an https probe sees."),
   })
   .strict()
   .default({});

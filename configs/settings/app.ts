@@ -26,7 +26,7 @@ export const appSchema = z
       .array(hostPort)
       .default([])
       .describe(
-        "Targets outside the app's pods, scraped as the same job. Prometheus' NetworkPolicy opens each on its port: an IP address as itself, a Service name (svc, svc.namespace, svc.namespace.svc.cluster.local) in its namespace, any other name outside the cluster (write a two-label outside name with a final dot: example.com.:9100).",
+        "Targets outside the app's pods, scraped as the same job. Prometheus' NetworkPolicy opens each on its port: an IP address as itself, a Service name (svc, svc.namespace.svc, svc.namespace.svc.cluster.local) in its namespace, a two-label name (svc.namespace or example.com, which the resolver tries as a Service first) both in that namespace and outside the cluster, any other name outside the cluster (a final dot, example.com.:9100, means outside only).",
       ),
     /** Value of the pods' `app` label that selects the JSON log pipeline. */
     logAppLabel: labelValue.default("crypto-orchestrator").describe("Value of the pods' app label that selects the JSON log pipeline."),

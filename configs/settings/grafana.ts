@@ -1,7 +1,69 @@
 /** `observability:grafana`: Grafana, its login, plugins, Ingress and the grafana.com dashboards it fetches. */
 import { z } from "zod";
-import { ingressHostProblem, iniValueProblem, urlProblem } from "./grammars";
+import { compile as compileJmesPath } from "@jmespath-community/jmespath";
+import { canonicalUrlProblem, dns1123SubdomainProblem, ingressHostProblem, iniValueProblem, urlProblem } from "./grammars";
 import { dnsSubdomain, grammar, positiveSize, resources, serviceToggle } from "./value-schemas";
+
+/** An OAuth endpoint Grafana (Go's net/url) calls or sends the browser to, written once to grafana.ini. */
+const oauthEndpoint = (example: string) => grammar((value) => canonicalUrlProblem(value, ["https", "http"], example), iniValueProblem);
+
+/**
+ * A JMESPath expression as Grafana evaluates it (role_attribute_path), parsed by a maintained
+ * JMESPath parser. It is written to grafana.ini between triple quotes, so it may hold quotes and
+ * `;`/`#`, but no newline, no `"""`, and no `$` or `%(` (Grafana expands them in grafana.ini).
+ */
+export function jmesPathProblem(value: string): string | undefined {
+  if (value.trim() === "") return "must be a JMESPath expression like contains(groups[*], 'admin') && 'Admin' || 'Viewer'";
+  if (/[\u0000-\u001f\u007f]/.test(value) || value.includes('"""')) return 'must be one line without """ (it is written to grafana.ini between triple quotes)';
+  if (/\$|%\(/.test(value)) return "must not contain $ or %( (grafana.ini expands them)";
+  try {
+    compileJmesPath(value);
+  } catch (error) {
+    return `must be a JMESPath expression Grafana can evaluate, like contains(groups[*], 'admin') && 'Admin' || 'Viewer' (${(error as Error).message})`;
+  }
+  return undefined;
+}
+
+/** `grafana.auth.oidc`: login through an OpenID Connect / OAuth2 provider ([auth.generic_oauth]). */
+const oidcSchema = z
+  .object({
+    name: grammar(iniValueProblem, (v) => (/^[^\s].{0,39}$/.test(v) && !/\s$/.test(v) ? undefined : "must be a label of 1-40 characters, not starting or ending with a space"))
+      .default("SSO")
+      .describe("The login button's label (Sign in with <name>)."),
+    authUrl: oauthEndpoint("https://id.example.com/oauth2/authorize").describe("The provider's authorization endpoint: the browser is sent there (Grafana itself never calls it)."),
+    tokenUrl: oauthEndpoint("https://id.example.com/oauth2/token").describe("The token endpoint Grafana calls; its host and port get an egress NetworkPolicy."),
+    apiUrl: oauthEndpoint("https://id.example.com/userinfo").describe("The UserInfo endpoint Grafana calls (OpenID UserInfo claims); its host and port get an egress NetworkPolicy."),
+    clientId: grammar(iniValueProblem, (v) => (v.trim() === "" || /\s/.test(v) ? "must be the OAuth client id, without spaces" : undefined)).describe(
+      "The OAuth client id; the client secret is observability:grafanaOidcClientSecret.",
+    ),
+    scopes: z
+      .array(z.string().regex(/^[A-Za-z0-9_.:\/-]{1,200}$/, "must be a scope like openid, email or https://graph.microsoft.com/.default (letters, digits and _ . : / -)"))
+      .nonempty("must list at least one scope, e.g. openid")
+      .default(["openid", "email", "profile"])
+      .describe("OAuth2 scopes Grafana asks for."),
+    allowedDomains: z
+      .array(grammar((v) => (dns1123SubdomainProblem(v.toLowerCase()) ? "must be an email domain like example.com" : undefined)))
+      .default([])
+      .describe("Email domains allowed to log in; empty allows every account the provider authenticates for this client."),
+    roleAttributePath: grammar(jmesPathProblem)
+      .optional()
+      .describe("JMESPath over the ID token or UserInfo claims giving Viewer, Editor, Admin or None; unset gives every new user users.auto_assign_org_role (Viewer)."),
+    allowSignUp: z.boolean().default(true).describe("Create a Grafana user on a first login through SSO; false lets only users created beforehand log in."),
+    autoLogin: z.boolean().default(false).describe("Skip Grafana's login page and go straight to the provider."),
+  })
+  .strict();
+export type OidcSettings = z.infer<typeof oidcSchema>;
+
+const authSchema = z
+  .object({
+    oidc: oidcSchema.optional().describe("Single sign-on through an OpenID Connect provider (Google, GitHub, Keycloak, Entra ID: see README, Single sign-on)."),
+    disableLoginForm: z
+      .boolean()
+      .default(false)
+      .describe("Hide the user/password login form and turn basic auth off, once SSO works; needs grafana.auth.oidc. Never the default: the admin password stays the way back in."),
+  })
+  .strict()
+  .default({});
 
 /** A dashboard from grafana.com by id and pinned revision, e.g. {id: 1860, revision: 41, folder: "Infrastructure"}. */
 const communityDashboardSchema = z
@@ -66,7 +128,16 @@ export const grafanaSchema = z
       .array(communityDashboardSchema)
       .default([])
       .refine((list) => new Set(list.map((d) => d.id)).size === list.length, { message: "must not list the same dashboard id twice" }),
+    auth: authSchema,
     resources: resources("100m", "256Mi", "1Gi"),
   })
   .strict()
   .default({});
+
+type GrafanaSettings = z.infer<typeof grafanaSchema>;
+
+/** The URL users reach Grafana at: the Ingress host when there is one (https with its TLS Secret), otherwise the rootUrl setting. */
+export function grafanaRootUrl(grafana: Pick<GrafanaSettings, "ingress" | "rootUrl">): string {
+  if (!grafana.ingress) return grafana.rootUrl;
+  return `${grafana.ingress.tlsSecretName ? "https" : "http"}://${grafana.ingress.host}/`;
+}

@@ -7,7 +7,7 @@
 import { parseAll as parseImageReference } from "@swimlane/docker-reference";
 import * as ipaddr from "ipaddr.js";
 import { isVersionTag } from "../images";
-import { isIPv4 } from "./addresses";
+import { isIPv4, urlProblem } from "./addresses";
 
 export { hostPortProblem, mailboxProblem, portProblem, urlProblem } from "./addresses";
 
@@ -178,4 +178,24 @@ export function iniValueProblem(value: string): string | undefined {
 /** Text inside a Go template (alert annotations are templates): `{{` and `}}` would start or end an action. */
 export function goTemplateLiteralProblem(value: string): string | undefined {
   return value.includes("{{") || value.includes("}}") ? "must not contain {{ or }} (alert annotations are Go templates)" : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// URLs a Go program reads (blackbox-exporter's probe target, Grafana's OAuth endpoints): Go's
+// net/url.Parse (as urlProblem checks it) reads a URL as written where the WHATWG parser rewrites it (case, IDNA, default port, dot
+// segments). Asking for the canonical form, which both read the same, closes that gap.
+export function canonicalUrlProblem(value: string, schemes: ("https" | "http")[], example: string): string | undefined {
+  const problem = urlProblem(value, schemes, example);
+  if (problem) return problem;
+  const href = URL.canParse(value) ? new URL(value).href : undefined;
+  if (href === undefined) return `must be a URL like ${example} that browsers read too (the user's browser follows it)`;
+  if (value !== href && `${value}/` !== href) return `must be written in its canonical form, ${href} (Go's net/url reads the URL as written; the two must agree)`;
+  return undefined;
+}
+
+/** An IPv4 (dotted quad, no leading zeros: Go's net.ParseIP) or IPv6 address. */
+export function ipAddressProblem(value: string): string | undefined {
+  const v4 = ipaddr.IPv4.isValidFourPartDecimal(value) && !/(^|\.)0\d/.test(value);
+  const v6 = !v4 && value.includes(":") && !value.includes("%") && ipaddr.IPv6.isValid(value);
+  return v4 || v6 ? undefined : "must be an IPv4 or IPv6 address like 203.0.113.10 or 2001:db8::10";
 }

@@ -14,7 +14,7 @@ import { capacitySchema } from "./capacity";
 import { exportersSchema } from "./exporters";
 import { HttpUrl, parseHttpUrl } from "./addresses";
 import { dns1123LabelProblem } from "./grammars";
-import { grafanaSchema } from "./grafana";
+import { grafanaRootUrl, grafanaSchema } from "./grafana";
 import { imagesSchema } from "./images";
 import { kubeStateMetricsSchema } from "./kube-state-metrics";
 import { alloySchema, logAgentSchema, promtailSchema } from "./log-agents";
@@ -23,12 +23,17 @@ import { mailCatcherSchema } from "./mail-catcher";
 import { networkPoliciesSchema } from "./network-policies";
 import { nodeExporterSchema } from "./node-exporter";
 import { describeIssue, firstPerKey, settingKey, SettingsError } from "./problems";
+import { blackboxExporterSchema, icmpProblems, probesSchema } from "./probes";
 import { prometheusSchema } from "./prometheus";
 import { SECRET_KEYS, SecretKey, secretValueProblem } from "./secrets";
 import { dnsSubdomain, durationToMs, labelValue, namespaceName } from "./value-schemas";
 
 export type { AlertSettings } from "./alerts";
 export type { CapacitySettings } from "./capacity";
+export type { OidcSettings } from "./grafana";
+export { grafanaRootUrl } from "./grafana";
+export { PROBE_MODULES } from "./probes";
+export type { Probe, ProbeModule } from "./probes";
 export { LOKI_PUSH_PATH } from "./loki";
 export { CONFIG_NAMESPACE, settingKey, SettingsError } from "./problems";
 export { SECRET_KEYS, URL_SECRETS } from "./secrets";
@@ -60,6 +65,8 @@ export const settingsSchema = z
     nodeExporter: nodeExporterSchema,
     mailCatcher: mailCatcherSchema,
     kubeStateMetrics: kubeStateMetricsSchema,
+    probes: probesSchema,
+    blackboxExporter: blackboxExporterSchema,
     /** Namespace of the agents that need host access (log agent, node-exporter); default `<namespace>-agents`. */
     agentsNamespace: namespaceName.optional().describe("Namespace of the agents that need host access (log agent, node-exporter); default <namespace>-agents."),
     /** Protect PVCs and namespaces from `pulumi destroy` and keep them if the stack forgets them. */
@@ -150,6 +157,8 @@ export function parseSettings(raw: RawSettings): StackSettings {
     ...rateWindowProblems(settings),
     ...heartbeatProblems(settings, raw.secrets.heartbeatUrl?.value),
     ...capacityProblems(settings),
+    ...icmpProblems(settings.probes, settings.blackboxExporter.allowIcmp),
+    ...grafanaAuthProblems(settings),
   ];
   if (problems.length > 0) throw new SettingsError(problems);
   return settings;
@@ -165,7 +174,9 @@ function derivedNameProblems(settings: StackSettings, agentsNamespaceDerived: bo
 
 /** rate() needs two samples in its window: a window under two scrape intervals of the slowest job it covers returns nothing. */
 function rateWindowProblems(settings: StackSettings): string[] {
-  const slowest = [settings.app.scrapeInterval, settings.prometheus.scrapeInterval].reduce((a, b) => (durationToMs(a) >= durationToMs(b) ? a : b));
+  // ProbeSlow takes a quantile over the window of the probes' samples.
+  const probeInterval = settings.probes.length > 0 ? [settings.blackboxExporter.interval] : [];
+  const slowest = [settings.app.scrapeInterval, settings.prometheus.scrapeInterval, ...probeInterval].reduce((a, b) => (durationToMs(a) >= durationToMs(b) ? a : b));
   if (durationToMs(settings.alerts.rateWindow) >= 2 * durationToMs(slowest)) return [];
   return [`${settingKey(["alerts", "rateWindow"])}: must be at least twice the slowest scrape interval it covers (${slowest}), so rate() has two samples; e.g. ${4 * durationToMs(slowest) / 1000}s`];
 }
@@ -177,6 +188,8 @@ function rateWindowProblems(settings: StackSettings): string[] {
  * The URL's port is the one the NetworkPolicy opens.
  */
 function heartbeatProblems(settings: StackSettings, heartbeatUrl: string | undefined): string[] {
+  // Without a heartbeat service the Watchdog goes to no one: nothing depends on its interval.
+  if (!settings.secretsSet.heartbeatUrl) return [];
   const { heartbeat, groupInterval } = settings.alertmanager;
   const interval = durationToMs(heartbeat.interval);
   const alertLifetime = 4 * Math.max(durationToMs(settings.prometheus.alertResendDelay), durationToMs(settings.prometheus.evaluationInterval));
@@ -197,6 +210,28 @@ function heartbeatProblems(settings: StackSettings, heartbeatUrl: string | undef
     if (url.protocol === "https:" && port !== heartbeat.egressPort) {
       problems.push(
         `${settingKey(["heartbeatUrl"])}: names port ${port}, but ${settingKey(["alertmanager", "heartbeat", "egressPort"])} is ${heartbeat.egressPort}, the only port the NetworkPolicy opens for it; set egressPort to ${port}`,
+      );
+    }
+  }
+  return problems;
+}
+
+/**
+ * SSO sends the browser back to Grafana's root URL with an authorization code and sets a session
+ * cookie: both need https, except on a laptop's localhost. The login form may only go once SSO is there.
+ */
+function grafanaAuthProblems(settings: StackSettings): string[] {
+  const { auth } = settings.grafana;
+  if (!settings.grafana.enabled) return [];
+  const problems: string[] = [];
+  if (auth.disableLoginForm && !auth.oidc) {
+    problems.push(`${settingKey(["grafana", "auth", "disableLoginForm"])}: needs ${settingKey(["grafana", "auth", "oidc"])}: with neither the login form nor SSO nobody can log in`);
+  }
+  if (auth.oidc) {
+    const root = new URL(grafanaRootUrl(settings.grafana));
+    if (root.protocol !== "https:" && !["localhost", "127.0.0.1", "[::1]"].includes(root.hostname)) {
+      problems.push(
+        `${settingKey(["grafana", "auth", "oidc"])}: needs Grafana served over https (its root URL ${root.href} carries the login's code and session cookie): set ${settingKey(["grafana", "ingress", "tlsSecretName"])} or an https ${settingKey(["grafana", "rootUrl"])}`,
       );
     }
   }
@@ -232,6 +267,7 @@ function endpointSecretProblems(settings: StackSettings): string[] {
     [settings.prometheus.enabled && settings.prometheus.remoteWrite !== undefined, "remoteWritePassword", ["prometheus", "remoteWrite"]],
     [settings.logAgent !== "none" && settings.externalLoki !== undefined, "externalLokiPassword", ["externalLoki"]],
     [settings.loki.enabled && settings.loki.objectStorage !== undefined, "lokiObjectStorageSecretKey", ["loki", "objectStorage"]],
+    [settings.grafana.enabled && settings.grafana.auth.oidc !== undefined, "grafanaOidcClientSecret", ["grafana", "auth", "oidc"]],
   ];
   return endpoints
     .filter(([on, key]) => on && !settings.secretsSet[key])
@@ -273,6 +309,9 @@ function dependencyProblems(settings: StackSettings): string[] {
     problems.push(
       `${settingKey(["prometheus", "enabled"])}: must be true while ${settingKey(["grafana", "enabled"])} is true (Prometheus is Grafana's default datasource); switch both off or keep prometheus`,
     );
+  }
+  if (settings.probes.length > 0 && !settings.prometheus.enabled) {
+    problems.push(`${settingKey(["probes"])}: needs ${settingKey(["prometheus", "enabled"])}: true (Prometheus runs every probe through the exporter and alerts on the result); remove the probes or keep prometheus`);
   }
   problems.push(...lokiReplicationProblems(settings.loki));
   problems.push(...ownedNamespaceProblems(settings));

@@ -14,6 +14,7 @@ export const SECRET_KEYS = [
   "externalLokiPassword",
   "lokiObjectStorageSecretKey",
   "heartbeatUrl",
+  "grafanaOidcClientSecret",
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 

@@ -27,7 +27,8 @@ describe("pod security by namespace (prod)", () => {
 
   test("every pod of the servers' namespace meets the restricted profile", () => {
     const servers = workloadsIn(r, "monitoring");
-    expect(servers.map((w) => w.metadata.name).sort()).toEqual(["alertmanager", "grafana", "kube-state-metrics", "loki", "prometheus"]);
+    // blackbox-exporter runs because prod lists probes.
+    expect(servers.map((w) => w.metadata.name).sort()).toEqual(["alertmanager", "blackbox-exporter", "grafana", "kube-state-metrics", "loki", "prometheus"]);
     for (const w of servers) expect([w.metadata.name, restrictedViolations(w.spec.template.spec)]).toEqual([w.metadata.name, []]);
   });
 
@@ -59,11 +60,54 @@ describe("pod security by namespace (prod)", () => {
   });
 });
 
-describe.each(["prod", "dev"])("network policies (%s)", (stack) => {
+/** Keycloak in the cluster, for SSO and probes that stay inside it. */
+const KEYCLOAK = "http://keycloak.auth.svc.cluster.local:8080/realms/ops/protocol/openid-connect";
+const withSso = (oidc: Record<string, unknown>) =>
+  `grafana=${JSON.stringify({ storageGi: 10, ingress: { host: "grafana.example.com", tlsSecretName: "grafana-tls" }, auth: { oidc: { clientId: "grafana", ...oidc } } })}`;
+/**
+ * Each variant: the stack, what it sets on top of its file, and the paths it opens besides its
+ * stack's own. An icmp probe's rule has no port (a NetworkPolicy has no ICMP port), so it opens
+ * every port of that one address.
+ */
+const VARIANTS: [string, { stack: string; set?: string[]; setSecret?: string[] }, (c: string) => boolean][] = [
+  ["prod", { stack: "prod" }, () => false],
+  ["dev", { stack: "dev" }, () => false],
+  [
+    "dev with ICMP, TCP and in-cluster probes, and SSO through Keycloak in the cluster",
+    {
+      stack: "dev",
+      set: [
+        `probes=${JSON.stringify([
+          { name: "edge-router", url: "203.0.113.10", module: "icmp" },
+          { name: "node-exporter", url: "10.0.0.5:9100", module: "tcp_connect" },
+          { name: "keycloak", url: "http://keycloak.auth.svc.cluster.local:8080/health/ready" },
+        ])}`,
+        'blackboxExporter={"allowIcmp":true}',
+        withSso({ authUrl: "https://sso.example.com/realms/ops/protocol/openid-connect/auth", tokenUrl: `${KEYCLOAK}/token`, apiUrl: `${KEYCLOAK}/userinfo` }),
+      ],
+      setSecret: ["grafanaOidcClientSecret=not-a-real-secret"],
+    },
+    (c) =>
+      ["prometheus → blackbox-exporter:9115/TCP", "blackbox-exporter → node:9100/TCP", "blackbox-exporter → keycloak:8080/TCP", "grafana → keycloak:8080/TCP"].includes(c) ||
+      c.startsWith("blackbox-exporter → internet:"),
+  ],
+  [
+    "prod with SSO through Google",
+    {
+      stack: "prod",
+      set: [withSso({ authUrl: "https://accounts.google.com/o/oauth2/v2/auth", tokenUrl: "https://oauth2.googleapis.com/token", apiUrl: "https://openidconnect.googleapis.com/v1/userinfo" })],
+      setSecret: ["grafanaOidcClientSecret=not-a-real-secret"],
+    },
+    (c) => ["grafana → internet:443/TCP", "grafana → internet-v6:443/TCP"].includes(c),
+  ],
+];
+
+describe.each(VARIANTS)("network policies (%s)", (_, options, alsoOpen) => {
+  const stack = options.stack;
   let policies: any[];
   const pod = (name: string, namespace = "monitoring", labels: Record<string, string> = { "app.kubernetes.io/name": name }): Endpoint => ({ kind: "pod", name, namespace, labels });
   const ip = (name: string, address: string): Endpoint => ({ kind: "ip", name, ip: address });
-  const servers = ["prometheus", "alertmanager", "grafana", "loki", "kube-state-metrics", "mailpit"].map((n) => pod(n));
+  const servers = ["prometheus", "alertmanager", "grafana", "loki", "kube-state-metrics", "mailpit", "blackbox-exporter"].map((n) => pod(n));
   // node-exporter runs on the host network: NetworkPolicies never apply to it; it is the "node" address.
   const agents = [pod("promtail", "monitoring-agents")];
   const policed = [...servers, ...agents];
@@ -72,6 +116,7 @@ describe.each(["prod", "dev"])("network policies (%s)", (stack) => {
     pod("app", "trading", { app: "crypto-orchestrator" }),
     pod("kube-dns", "kube-system", { "k8s-app": "kube-dns" }),
     pod("kube-proxy", "kube-system", { "k8s-app": "kube-proxy" }),
+    pod("keycloak", "auth", { app: "keycloak" }),
     ip("node", "10.0.0.5"),
     ip("pod-ip", "10.244.1.7"),
     ip("service-ip", "10.96.0.10"),
@@ -106,6 +151,11 @@ describe.each(["prod", "dev"])("network policies (%s)", (stack) => {
       // The SMTP relay on the internet, IPv4 or IPv6; never the node, a pod or a Service address.
       "alertmanager → internet:587/TCP",
       "alertmanager → internet-v6:587/TCP",
+      // Prod's probes (Pulumi.prod.yaml): two public https sites and the backend's Service in trading.
+      "prometheus → blackbox-exporter:9115/TCP",
+      "blackbox-exporter → internet:443/TCP",
+      "blackbox-exporter → internet-v6:443/TCP",
+      "blackbox-exporter → app:8000/TCP",
     ],
     dev: ["alertmanager → mailpit:1025/TCP"],
   };
@@ -113,6 +163,7 @@ describe.each(["prod", "dev"])("network policies (%s)", (stack) => {
   const privateAddress = (e: Endpoint) => e.kind === "ip" && ["node", "pod-ip", "service-ip"].includes(e.name);
   const expectedOpen = (c: Connection) =>
     [...COMMON, ...BY_STACK[stack]].includes(describeConnection(c)) ||
+    alsoOpen(describeConnection(c)) ||
     // DNS from every pod of both namespaces, to the cluster DNS pods only.
     (c.port === 53 && c.to.name === "kube-dns" && policed.includes(c.from)) ||
     // Prometheus to any pod outside the stack's namespaces (annotated app pods pick their ports).
@@ -122,7 +173,7 @@ describe.each(["prod", "dev"])("network policies (%s)", (stack) => {
     (["prometheus", "kube-state-metrics", "promtail"].includes(c.from.name) && privateAddress(c.to) && [443, 6443].includes(c.port));
 
   beforeAll(async () => {
-    const r = await render({ stack });
+    const r = await render(options);
     policies = r.manifests.filter((m) => m.kind === "NetworkPolicy");
   });
 
@@ -151,6 +202,34 @@ describe.each(["prod", "dev"])("network policies (%s)", (stack) => {
       }
     }
     expect({ unexpected, missing }).toEqual({ unexpected: [], missing: [] });
+  });
+});
+
+describe("blackbox-exporter allowed to ping", () => {
+  let r: RenderResult;
+  beforeAll(async () => {
+    // The network policies' variant with an icmp probe: the same options, so the same (cached) render.
+    r = await render(VARIANTS.find(([, options]) => options.set?.includes('blackboxExporter={"allowIcmp":true}'))![1]);
+  });
+
+  test("pings through unprivileged ICMP sockets: the namespaced sysctl for its own group, no capability, still restricted", () => {
+    const spec = podTemplate(r, "blackbox-exporter").spec;
+    expect(spec.securityContext.sysctls).toEqual([{ name: "net.ipv4.ping_group_range", value: `${spec.securityContext.runAsGroup} ${spec.securityContext.runAsGroup}` }]);
+    expect(spec.containers[0].securityContext.capabilities).toEqual({ drop: ["ALL"] });
+    expect(restrictedViolations(spec)).toEqual([]);
+    expect(parse(r.files["blackbox-exporter/blackbox.yml"]).modules.icmp).toMatchObject({ prober: "icmp" });
+  });
+
+  test("the checker refuses a sysctl outside the safe set, so the test above can fail", () => {
+    const spec = { ...podTemplate(r, "blackbox-exporter").spec };
+    spec.securityContext = { ...spec.securityContext, sysctls: [{ name: "net.core.somaxconn", value: "1024" }] };
+    expect(restrictedViolations(spec)).toEqual(["spec.securityContext.sysctls: net.core.somaxconn is not a safe sysctl"]);
+  });
+
+  test("without allowIcmp the exporter has no icmp module and no sysctl", async () => {
+    const prod = await render({ stack: "prod" });
+    expect(parse(prod.files["blackbox-exporter/blackbox.yml"]).modules).not.toHaveProperty("icmp");
+    expect(podTemplate(prod, "blackbox-exporter").spec.securityContext).not.toHaveProperty("sysctls");
   });
 });
 

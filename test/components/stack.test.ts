@@ -39,8 +39,9 @@ describe.each(["dev", "prod"])("the %s stack", (stack) => {
 
   test("every image is pinned and every container has requests, a memory limit and probes", () => {
     const workloads = r.manifests.filter((m) => WORKLOAD_KINDS.includes(m.kind));
-    // Dev adds its mail catcher (mailCatcher.enabled in Pulumi.dev.yaml).
-    expect(workloads.map((w) => w.metadata.name).sort()).toEqual(["alertmanager", "grafana", "kube-state-metrics", "loki", "node-exporter", "prometheus", "promtail", ...(stack === "dev" ? ["mailpit"] : [])].sort());
+    // Dev adds its mail catcher; prod lists probes, so it runs blackbox-exporter.
+    const byStack = stack === "dev" ? ["mailpit"] : ["blackbox-exporter"];
+    expect(workloads.map((w) => w.metadata.name).sort()).toEqual(["alertmanager", "grafana", "kube-state-metrics", "loki", "node-exporter", "prometheus", "promtail", ...byStack].sort());
     for (const workload of workloads) {
       for (const c of containersOf(workload)) {
         const where = `${workload.kind}/${workload.metadata.name} container ${c.name}`;
@@ -76,7 +77,7 @@ describe.each(["dev", "prod"])("the %s stack", (stack) => {
 
   test("every service is a ComponentResource and every Kubernetes object has a parent", () => {
     const components = r.resources.filter((x) => x.type.startsWith("observability:index:")).map((x) => x.type);
-    const expected = ["Alertmanager", "Grafana", "KubeStateMetrics", "Loki", "NetworkPolicies", "NodeExporter", "ObservabilityStack", "Prometheus", "Promtail", ...(stack === "dev" ? ["MailCatcher"] : [])];
+    const expected = ["Alertmanager", "Grafana", "KubeStateMetrics", "Loki", "NetworkPolicies", "NodeExporter", "ObservabilityStack", "Prometheus", "Promtail", ...(stack === "dev" ? ["MailCatcher"] : ["BlackboxExporter"])];
     expect(components.sort()).toEqual(expected.sort().map((c) => `observability:index:${c}`));
     const orphans = r.resources.filter((x) => x.type !== "observability:index:ObservabilityStack" && !x.parent);
     expect(orphans).toEqual([]);

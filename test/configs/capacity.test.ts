@@ -113,7 +113,7 @@ describe("render and capacity", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Sizing for 10000 series, 667 samples\/s/m);
     expect(result.stdout).toMatch(/^\| prometheus \| 194Mi \/ 512Mi \|/m);
-    const warnings = result.stderr.split("\n").filter((line) => line.includes("observability:"));
+    const warnings = result.stderr.split("\n").filter((line) => line.includes("the expected load"));
     expect(warnings).toEqual([expect.stringMatching(/observability:grafana\.resources\.memory: 8Mi is below the 120Mi the expected load needs/)]);
   });
 });

@@ -10,7 +10,7 @@ import { parseSettings, RawSettings, SettingsError, StackSettings } from "../../
 import { allowed, Connection, Endpoint } from "../helpers/network-policy";
 
 /** `neighbour`: the nearest address the rule must refuse (the next one, unless the setting named a whole range). */
-type Target = { kind: "ip"; ip: string; neighbour?: string } | { kind: "namespace"; namespace: string } | { kind: "internet" };
+type Target = { kind: "ip"; ip: string; neighbour?: string } | { kind: "namespace"; namespace: string } | { kind: "internet" } | { kind: "namespaceOrInternet"; namespace: string };
 interface Expected {
   what: string;
   from: string;
@@ -42,6 +42,11 @@ function endpoint(to: Target): Endpoint {
   return { kind: "pod", name: "target", namespace: to.namespace, labels: { app: "target" } };
 }
 
+/** Every place the rule for `to` must reach: a two-label name both as a Service and outside. */
+function endpoints(to: Target): Endpoint[] {
+  return to.kind === "namespaceOrInternet" ? [endpoint(to), endpoint({ kind: "internet" })] : [endpoint(to)];
+}
+
 /** Each egress rule of each policy, as a policy of its own: which of them allow the connection. */
 function rulesAllowing(policies: ReturnType<typeof manifests>, connection: Connection) {
   const from = connection.from as Extract<Endpoint, { kind: "pod" }>;
@@ -62,7 +67,9 @@ function wider(to: Target, port: number): { to: Endpoint; port: number }[] {
       to.neighbour ?? (to.ip.includes(":") ? to.ip.replace(/[0-9a-f]+$/, (g) => (parseInt(g, 16) ^ 1).toString(16)) : to.ip.replace(/\d+$/, (o) => String(Number(o) ^ 1)));
     return [...next, { to: { kind: "ip", name: "neighbour", ip: neighbour }, port }];
   }
-  if (to.kind === "namespace") return [...next, { to: { kind: "pod", name: "other", namespace: "unrelated", labels: {} }, port }];
+  const otherNamespace = { to: { kind: "pod" as const, name: "other", namespace: "unrelated", labels: {} }, port };
+  if (to.kind === "namespace") return [...next, otherNamespace];
+  if (to.kind === "namespaceOrInternet") return [...next, otherNamespace, { to: { kind: "ip", name: "pod", ip: POD_IP }, port }];
   return [...next, { to: { kind: "ip", name: "pod", ip: POD_IP }, port }];
 }
 
@@ -70,8 +77,10 @@ function check(settings: StackSettings, expected: Expected[]) {
   const policies = manifests(settings);
   for (const e of expected) {
     const connection: Connection = { from: source(settings, e.from), to: endpoint(e.to), port: e.port, protocol: "TCP" };
+    for (const to of endpoints(e.to)) {
+      expect({ what: e.what, to, rules: rulesAllowing(policies, { ...connection, to }).length }).toEqual({ what: e.what, to, rules: 1 });
+    }
     const rules = rulesAllowing(policies, connection);
-    expect({ what: e.what, rules: rules.length }).toEqual({ what: e.what, rules: 1 });
     if (e.shared) continue;
     for (const w of wider(e.to, e.port)) {
       const alsoExpected = expected.some((o) => o.from === e.from && o.port === w.port && JSON.stringify(endpoint(o.to)) === JSON.stringify(w.to));
@@ -101,7 +110,7 @@ describe("every destination a setting names gets exactly one egress rule, for it
       { what: "static target by outside name", from: "prometheus", to: { kind: "internet" }, port: 9200 },
       { what: "static target by absolute name", from: "prometheus", to: { kind: "internet" }, port: 9201 },
       { what: "static target in an app namespace (the app's rule)", from: "prometheus", to: { kind: "namespace", namespace: "shop" }, port: 8000, shared: true },
-      { what: "redis exporter outside the app's namespaces", from: "prometheus", to: { kind: "namespace", namespace: "db" }, port: 9121 },
+      { what: "redis exporter outside the app's namespaces (svc.ns: the Service, or the outside name db)", from: "prometheus", to: { kind: "namespaceOrInternet", namespace: "db" }, port: 9121 },
       { what: "postgres exporter by its full Service name", from: "prometheus", to: { kind: "namespace", namespace: "data" }, port: 9187 },
       { what: "remote write", from: "prometheus", to: { kind: "internet" }, port: 9443 },
     ]);
@@ -118,7 +127,11 @@ describe("every destination a setting names gets exactly one egress rule, for it
       { what: "Slack webhook on 8443", from: "alertmanager", to: { kind: "internet" }, port: 8443 },
       { what: "Discord webhook by address", from: "alertmanager", to: { kind: "ip", ip: "192.0.2.10" }, port: 443 },
     ]);
-    check(parse({ alertmanager: { smtp: { smarthost: "relay.mail:25" } } }), [{ what: "SMTP relay in the cluster", from: "alertmanager", to: { kind: "namespace", namespace: "mail" }, port: 25 }]);
+    check(parse({ alertmanager: { smtp: { smarthost: "relay.mail:25" } } }), [{ what: "SMTP relay by svc.ns", from: "alertmanager", to: { kind: "namespaceOrInternet", namespace: "mail" }, port: 25 }]);
+    check(parse({ alertmanager: { smtp: { smarthost: "relay.mail.svc:25" } } }), [{ what: "SMTP relay by its Service name", from: "alertmanager", to: { kind: "namespace", namespace: "mail" }, port: 25 }]);
+    // discord.com is two labels, like svc.ns: the resolver tries a Service discord in namespace com first, then the outside name.
+    const discord = parse({ alertmanager: { discord: { enabled: true } } }, { discordWebhookUrl: { secure: true, value: "https://discord.com/api/webhooks/1/x" } });
+    check(discord, [{ what: "Discord webhook at discord.com", from: "alertmanager", to: { kind: "namespaceOrInternet", namespace: "com" }, port: 443 }]);
     // A webhook the program cannot read (a render's placeholder): anywhere outside the cluster on 443.
     check(parse({ alertmanager: { slack: { enabled: true } } }, { slackWebhookUrl: { secure: true } }), [
       { what: "SMTP relay outside", from: "alertmanager", to: { kind: "internet" }, port: 587 },
@@ -140,7 +153,8 @@ describe("every destination a setting names gets exactly one egress rule, for it
 
   test("Loki: the object store by Service name, by address, or within its egressCidrs", () => {
     const ha = (objectStorage: Record<string, unknown>) => parse({ loki: { replicas: 3, objectStorage: { bucket: "loki", accessKeyId: "loki", ...objectStorage } } }, { lokiObjectStorageSecretKey: { secure: true } });
-    check(ha({ endpoint: "minio.storage:9000" }), [{ what: "bucket by Service name", from: "loki", to: { kind: "namespace", namespace: "storage" }, port: 9000 }]);
+    check(ha({ endpoint: "minio.storage:9000" }), [{ what: "bucket by svc.ns", from: "loki", to: { kind: "namespaceOrInternet", namespace: "storage" }, port: 9000 }]);
+    check(ha({ endpoint: "minio.storage.svc.cluster.local:9000" }), [{ what: "bucket by its full Service name", from: "loki", to: { kind: "namespace", namespace: "storage" }, port: 9000 }]);
     check(ha({ endpoint: "10.30.0.7:9000" }), [{ what: "bucket by address", from: "loki", to: { kind: "ip", ip: "10.30.0.7" }, port: 9000 }]);
     check(ha({ endpoint: "s3.eu-west-1.amazonaws.com:443", egressCidrs: ["52.92.0.0/17"] }), [{ what: "bucket within its CIDRs", from: "loki", to: { kind: "ip", ip: "52.92.1.1", neighbour: "52.92.128.1" }, port: 443 }]);
   });

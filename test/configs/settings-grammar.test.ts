@@ -108,7 +108,11 @@ describe("every value is checked against the grammar of the program that reads i
     const address: ServiceAddress = { kind: "static", targets: ["reserved.invalid:1"] };
     const everyService = new Proxy({}, { get: () => address }) as PrometheusInputs["targets"];
     const exporterKeys = Object.keys((unwrap(exportersSchema) as typeof exportersSchema._def.innerType).shape);
-    const settings = parse({ app: { staticTargets: ["app.invalid:1"] }, exporters: Object.fromEntries(exporterKeys.map((key) => [key, "exporter.invalid:1"])) });
+    const settings = parse({
+      app: { staticTargets: ["app.invalid:1"] },
+      exporters: Object.fromEntries(exporterKeys.map((key) => [key, "exporter.invalid:1"])),
+      probes: [{ name: "site", url: "https://site.invalid/" }],
+    });
     const jobs = buildPrometheusConfig({ settings, targets: everyService, discoverAppPods: true }).scrape_configs.map((job) => job.job_name);
     const appJobs = [settings.app.job, `${settings.app.job}${STATIC_APP_JOB_SUFFIX}`];
     expect(jobs).toEqual(expect.arrayContaining(appJobs));

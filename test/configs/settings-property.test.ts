@@ -69,7 +69,7 @@ function settingsArbitrary(pick: Pick, consistent = pick === validOnly) {
         { requiredKeys: [] },
       ),
       prometheus: fc.record(
-        { storageGi: size, retention: duration, scrapeInterval: interval, evaluationInterval: duration, retentionSizeRatio: pick([0.5, 0.85, 0.95], [0.1, 0.96, Infinity]), resources },
+        { storageGi: size, retention: duration, scrapeInterval: interval, evaluationInterval: consistent ? interval : duration, retentionSizeRatio: pick([0.5, 0.85, 0.95], [0.1, 0.96, Infinity]), resources },
         { requiredKeys: [] },
       ),
       app: fc.record(
@@ -111,7 +111,12 @@ function settingsArbitrary(pick: Pick, consistent = pick === validOnly) {
         },
         { requiredKeys: [] },
       ),
-      loki: fc.record({ retention: duration, storageGi: size, ingestionRateMb: pick([1, 10, 1e6], [0, Infinity, -1]), resources }, { requiredKeys: [] }),
+      loki: fc.record({ retention: duration, storageGi: consistent ? pick([2, 5, 65536], []) : size, ingestionRateMb: pick([1, 10, 1e6], [0, Infinity, -1]), resources }, { requiredKeys: [] }),
+      // A load small enough that the consistent edges (292y on 1 GiB) fit; the capacity model's own refusals have their tests.
+      capacity: fc.record(
+        { activeSeries: pick([1, 100], [0, 1.5]), samplesPerSecond: pick([0.001, 0.01], [0, -1]), logGbPerDay: pick([1e-6], [0]), queryUsers: pick([1, 5], [0]) },
+        { requiredKeys: consistent ? ["activeSeries", "samplesPerSecond", "logGbPerDay"] : [] },
+      ),
       alerts: fc.record(
         {
           rateWindow,

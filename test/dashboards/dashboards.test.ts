@@ -100,9 +100,9 @@ describe("the stack's dashboards", () => {
     for (const { dashboard, panel, target } of rates) expect([label(dashboard, panel, target), target.expr]).toEqual([label(dashboard, panel, target), expect.stringContaining("[$__rate_interval]")]);
   });
 
-  test("users get the filters they expect: namespace, job, instance, endpoint", () => {
+  test("users get the filters they expect: namespace, job, instance, endpoint, probe", () => {
     const variables = (uid: string) => (all.find((d) => d.json.uid === uid)!.json.templating.list ?? []).map((v) => v.name);
-    expect(variables("observability-application")).toEqual(["job", "namespace", "instance", "endpoint"]);
+    expect(variables("observability-application")).toEqual(["job", "namespace", "instance", "endpoint", "probe"]);
     expect(variables("observability-trading")).toEqual(["job", "namespace", "exchange", "symbol"]);
     expect(variables("observability-infrastructure")).toEqual(["job", "instance"]);
     expect(variables("observability-logs")).toEqual(["job", "namespace", "app", "level", "search"]);

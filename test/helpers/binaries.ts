@@ -85,6 +85,11 @@ export function withBinaries(...names: string[]): jest.It {
   return names.every((n) => binary(n)) ? test : test.skip;
 }
 
+/** `describe` when the binaries are there, otherwise `describe.skip` (never in CI: binary() throws there). */
+export function describeWithBinaries(...names: string[]) {
+  return names.every((n) => binary(n)) ? describe : describe.skip;
+}
+
 /** Why a test that needs the deployed release is skipped, appended to its name so the report shows it. */
 const skipReason = (names: string[], why: string) => ` [skipped: needs the pinned ${names.join(", ")} (${why}); run \`npm run upstream-tools\`]`;
 

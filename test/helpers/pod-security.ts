@@ -2,6 +2,19 @@
  * The rules of the Kubernetes "restricted" Pod Security Standard (latest), as a pod template must
  * meet them. Returns one line per violation, naming the container and field.
  */
+/** The baseline profile's safe sysctls (which restricted inherits), as of Kubernetes 1.29. */
+const ALLOWED_SYSCTLS = [
+  "kernel.shm_rmid_forced",
+  "net.ipv4.ip_local_port_range",
+  "net.ipv4.ip_local_reserved_ports",
+  "net.ipv4.ip_unprivileged_port_start",
+  "net.ipv4.tcp_syncookies",
+  "net.ipv4.ping_group_range",
+  "net.ipv4.tcp_keepalive_time",
+  "net.ipv4.tcp_fin_timeout",
+  "net.ipv4.tcp_keepalive_intvl",
+  "net.ipv4.tcp_keepalive_probes",
+];
 const ALLOWED_VOLUME_TYPES = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
 
 export function restrictedViolations(podSpec: Record<string, any>): string[] {
@@ -13,6 +26,7 @@ export function restrictedViolations(podSpec: Record<string, any>): string[] {
   }
   const pod = podSpec.securityContext ?? {};
   if (pod.runAsUser === 0) problems.push("spec.securityContext.runAsUser is 0");
+  for (const sysctl of pod.sysctls ?? []) if (!ALLOWED_SYSCTLS.includes(sysctl.name)) problems.push(`spec.securityContext.sysctls: ${sysctl.name} is not a safe sysctl`);
   const containers = [...(podSpec.initContainers ?? []), ...(podSpec.containers ?? []), ...(podSpec.ephemeralContainers ?? [])];
   for (const c of containers) {
     const sc = c.securityContext ?? {};

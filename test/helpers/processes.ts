@@ -100,8 +100,9 @@ export class ProcessGroup {
     return dir;
   }
 
-  start(name: string, command: string, args: string[], cwd?: string): RunningProcess {
-    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+  /** `env` is added to this process' environment. */
+  start(name: string, command: string, args: string[], cwd?: string, env?: Record<string, string>): RunningProcess {
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"], env: env ? { ...process.env, ...env } : undefined });
     const started = new RunningProcess(name, child);
     this.processes.push(started);
     return started;

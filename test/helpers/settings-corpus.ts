@@ -33,6 +33,9 @@ const OBJECT_VALUES: unknown[] = ["not-an-object", null];
 
 const NO_VALUE = Symbol("no value");
 
+/** Objects whose fields are checked against each other (a probe's url by its module): a whole sample. */
+const OBJECT_SAMPLES: Record<string, unknown> = { "probes[]": { name: "website", url: "https://shop.example.com/" } };
+
 /** A value `schema` accepts, or NO_VALUE when it may be left out. */
 function sample(schema: z.ZodTypeAny, where: string): unknown {
   if (schema.safeParse(undefined).success) return NO_VALUE;
@@ -51,6 +54,8 @@ function sample(schema: z.ZodTypeAny, where: string): unknown {
 
 /** An object holding only the fields its schema requires, each with a sample value. */
 function requiredFields(schema: z.AnyZodObject, where: string): Record<string, unknown> {
+  const preset = OBJECT_SAMPLES[where.replace(/\[\d+\]/g, "[]")];
+  if (preset) return { ...(preset as object) };
   const object: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(schema.shape as Record<string, z.ZodTypeAny>)) {
     const value = sample(field, `${where}.${key}`);
@@ -192,9 +197,49 @@ function ruleCases(): SettingsCase[] {
     { name: "a Loki rate limit below the average log rate", values: { loki: { ingestionRateMb: 1, ingestionBurstMb: 1 }, capacity: { logGbPerDay: 200 } } },
     { name: "an HA Loki keeps its retention in the bucket, not on its volume", values: { loki: { replicas: 3, storageGi: 2, retention: "720h", objectStorage: { endpoint: "minio.storage:9000", bucket: "loki", accessKeyId: "loki" } }, capacity: { logGbPerDay: 50 } }, secrets: { lokiObjectStorageSecretKey: { secure: true } } },
     { name: "a load given as series and samples per second", values: { capacity: { activeSeries: 50000, samplesPerSecond: 10000 } } },
+    // Probes: each module's target grammar, ICMP's opt-in, Prometheus to run them.
+    ...[
+      ["http_2xx", "https://Shop.example.com"],
+      ["http_2xx", "https://shop.example.com/a%zzb"],
+      ["http_2xx", "https://shop.example.com/./health"],
+      ["http_2xx", "ftp://shop.example.com/"],
+      ["http_post_2xx", "http://[fd00::1]:8080/hook"],
+      ["tcp_connect", "https://shop.example.com/"],
+      ["tcp_connect", "postgres.trading.svc.cluster.local:5432"],
+      ["tcp_connect", "shop.example.com"],
+      ["icmp", "shop.example.com"],
+      ["icmp", "010.0.0.1"],
+    ].map(([module, url]) => ({ name: `a ${module} probe of ${url}`, values: { probes: [{ name: "p", url, module }] } })),
+    { name: "an icmp probe without allowIcmp", values: { probes: [{ name: "router", url: "203.0.113.1", module: "icmp" }] } },
+    { name: "an icmp probe with allowIcmp", values: { probes: [{ name: "router", url: "2001:db8::1", module: "icmp" }], blackboxExporter: { allowIcmp: true } } },
+    { name: "probes while Prometheus is off", values: { probes: [{ name: "site", url: "https://shop.example.com/" }], prometheus: { enabled: false }, grafana: { enabled: false } } },
+    { name: "a probe interval the rate window cannot hold twice", values: { probes: [{ name: "site", url: "https://shop.example.com/" }], blackboxExporter: { interval: "5m" } } },
+    { name: "a slow probe interval with no probes", values: { blackboxExporter: { interval: "5m" } } },
+    { name: "a certificate critical above its warning", values: { alerts: { certificateExpiringSoon: { warningDays: 7, criticalDays: 10 } } } },
+    // SSO: its secret, https, and the login form only once SSO is there.
+    ...(() => {
+      const oidc = { clientId: "grafana", authUrl: "https://id.example.com/auth", tokenUrl: "https://id.example.com/token", apiUrl: "https://id.example.com/userinfo" };
+      const secret = { grafanaOidcClientSecret: { secure: true } };
+      const https = { ingress: { host: "grafana.example.com", tlsSecretName: "tls" } };
+      return [
+        { name: "SSO without its client secret", values: { grafana: { ...https, auth: { oidc } } } },
+        { name: "SSO with its client secret behind a TLS Ingress", values: { grafana: { ...https, auth: { oidc } } }, secrets: secret },
+        { name: "SSO behind an Ingress without TLS", values: { grafana: { ingress: { host: "grafana.example.com" }, auth: { oidc } } }, secrets: secret },
+        { name: "SSO on an http root URL", values: { grafana: { rootUrl: "http://grafana.example.com", auth: { oidc } } }, secrets: secret },
+        { name: "SSO on localhost over http", values: { grafana: { auth: { oidc } } }, secrets: secret },
+        { name: "SSO while Grafana is off", values: { grafana: { enabled: false, auth: { oidc, disableLoginForm: true } } } },
+        { name: "the login form off without SSO", values: { grafana: { auth: { disableLoginForm: true } } } },
+        { name: "the login form off with SSO", values: { grafana: { ...https, auth: { oidc, disableLoginForm: true } } }, secrets: secret },
+        ...["contains(groups[*], 'admin') && 'Admin' || 'Viewer'", "'Viewer'", "contains(groups[*], 'admin'", "$.role", 'role == "a"""b"', "roles[?@ == 'a'] | [0]"].map((roleAttributePath) => ({
+          name: `SSO with roleAttributePath ${roleAttributePath}`,
+          values: { grafana: { ...https, auth: { oidc: { ...oidc, roleAttributePath } } } },
+          secrets: secret,
+        })),
+      ];
+    })(),
   ];
   // Every name a built-in scrape job has, or could have once a service or exporter is on.
-  for (const job of ["prometheus", "node-exporter", "alertmanager", "grafana", "loki", "promtail", "alloy", "kube-state-metrics", "kube-state-metrics-telemetry", "redis", "postgresql", "kubelet", "kubelet-cadvisor", "fastapi-static", "prometheus-static"]) {
+  for (const job of ["prometheus", "node-exporter", "alertmanager", "grafana", "loki", "promtail", "alloy", "kube-state-metrics", "kube-state-metrics-telemetry", "redis", "postgresql", "kubelet", "kubelet-cadvisor", "blackbox", "fastapi-static", "prometheus-static"]) {
     cases.push({ name: `app.job = ${job}`, values: { app: { job } } });
     cases.push({ name: `app.job = ${job} with static targets and every service off`, values: { app: { job, staticTargets: ["10.0.0.5:8000"] }, prometheus: { enabled: false }, grafana: { enabled: false }, alertmanager: { enabled: false }, loki: { enabled: false }, logAgent: "none" } });
   }

@@ -199,12 +199,15 @@ function stackSettingsWithUrl(url: string) {
 }
 
 describe("the heartbeat interval's bounds", () => {
-  test("at least 4 × max(resend delay, evaluation interval), so heartbeats stop soon after Prometheus dies; at most 1h", () => {
-    expect(() => stackSettings("prod", { alertmanager: { heartbeat: { interval: "3m" } } })).toThrow(
+  test("with observability:heartbeatUrl: at least 4 × max(resend delay, evaluation interval), so heartbeats stop soon after Prometheus dies; at most 1h", () => {
+    const withUrl = ["heartbeatUrl" as const];
+    expect(() => stackSettings("prod", { alertmanager: { heartbeat: { interval: "3m" } } }, withUrl)).toThrow(
       "observability:alertmanager.heartbeat.interval: must be at least 240s, 4 times the longer of observability:prometheus.alertResendDelay and observability:prometheus.evaluationInterval",
     );
-    expect(() => stackSettings("prod", { alertmanager: { heartbeat: { interval: "2h" } } })).toThrow("observability:alertmanager.heartbeat.interval: must be at most 1h");
-    expect(stackSettings("prod", { prometheus: { alertResendDelay: "15s" }, alertmanager: { heartbeat: { interval: "1m" } } }).alertmanager.heartbeat.interval).toBe("1m");
+    expect(() => stackSettings("prod", { alertmanager: { heartbeat: { interval: "2h" } } }, withUrl)).toThrow("observability:alertmanager.heartbeat.interval: must be at most 1h");
+    expect(stackSettings("prod", { prometheus: { alertResendDelay: "15s" }, alertmanager: { heartbeat: { interval: "1m" } } }, withUrl).alertmanager.heartbeat.interval).toBe("1m");
+    // Without a heartbeat service nothing reads the interval.
+    expect(stackSettings("prod", { alertmanager: { heartbeat: { interval: "3m" } } }).alertmanager.heartbeat.interval).toBe("3m");
     expect(buildAlertRules({ settings: stackSettings("prod") }).groups[0].rules.map((r) => r.alert)).toEqual([WATCHDOG_ALERT]);
   });
 });

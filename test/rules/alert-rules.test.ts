@@ -84,6 +84,7 @@ describe("buildAlertRules", () => {
     const pairs = [...byName.values()].filter((group) => group.length > 1);
     expect(pairs.map((p) => p[0].alert).sort()).toEqual(
       [
+        "CertificateExpiringSoon",
         "HighCpuUsage",
         "HighDiskUsage",
         "HighErrorRate",

@@ -928,3 +928,60 @@ scenarios.push(
     ],
   },
 );
+
+// --- probes (observability:probes, run through blackbox-exporter) ---
+/** The prod stack's first probe, with the labels its scrape job gives every series. */
+const website = { job: "blackbox", instance: "https://cryptoorchestrator.com/", probe: "website" };
+const websiteAlert = { ...website, service: "website" };
+/**
+ * Certificate expiry is an absolute Unix time; promtool's clock starts at 0, and the scenarios are
+ * read 2 minutes after the 10m `for:`: this many days are left then.
+ */
+const expiresInDays = (days: number) => gauge(days * 86400 + 12 * 60);
+const certificate = (days: string, threshold: string) => `The earliest-expiring certificate https://cryptoorchestrator.com/ presents expires in ${days} days (threshold ${threshold}).`;
+const certificateSummary = "Certificate of website expires soon";
+
+scenarios.push(
+  { alert: "ProbeFailed", situation: "the probe succeeds", series: [series("probe_success", website, gauge(1))], fires: [], justUnder: "critical" },
+  {
+    alert: "ProbeFailed",
+    situation: "every probe fails",
+    series: [series("probe_success", website, gauge(0))],
+    fires: [
+      {
+        severity: "critical",
+        labels: websiteAlert,
+        summary: "Probe website fails",
+        description: "Every probe of https://cryptoorchestrator.com/ (website) has failed for 2m: users cannot reach it from the cluster, or it answers with an error.",
+      },
+    ],
+  },
+  { alert: "ProbeSlow", situation: "probes take 1.9s", series: [series("probe_duration_seconds", website, gauge(1.9))], fires: [], justUnder: "warning" },
+  {
+    alert: "ProbeSlow",
+    situation: "probes take 3s",
+    series: [series("probe_duration_seconds", website, gauge(3))],
+    fires: [
+      {
+        severity: "warning",
+        labels: websiteAlert,
+        summary: "Probe website is slow",
+        description: "The 95th percentile duration of the probes of https://cryptoorchestrator.com/ (website) is 3s over the last 5m (threshold 2s).",
+      },
+    ],
+  },
+  { alert: "CertificateExpiringSoon", situation: "15 days left", series: [series("probe_ssl_earliest_cert_expiry", website, expiresInDays(15))], fires: [], justUnder: "warning" },
+  {
+    alert: "CertificateExpiringSoon",
+    situation: "4 days left",
+    series: [series("probe_ssl_earliest_cert_expiry", website, expiresInDays(4))],
+    fires: [{ severity: "warning", labels: websiteAlert, summary: certificateSummary, description: certificate("4", "14 days") }],
+    justUnder: "critical",
+  },
+  {
+    alert: "CertificateExpiringSoon",
+    situation: "2 days left",
+    series: [series("probe_ssl_earliest_cert_expiry", website, expiresInDays(2))],
+    fires: both(websiteAlert, certificateSummary, (t) => certificate("2", t), ["14 days", "3 days"]),
+  },
+);
