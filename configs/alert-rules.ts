@@ -27,7 +27,8 @@ export function buildAlertRules(inputs: AlertRuleInputs): RuleFile {
   const group = (name: string, rules: AlertingRule[]): RuleGroup => ({ name, interval, rules });
   return assertValidRules({
     groups: [
-      watchdogRuleGroup(inputs.settings),
+      // Without an Alertmanager the Watchdog would fire forever and reach no one.
+      ...(alertmanager.enabled ? [watchdogRuleGroup(inputs.settings)] : []),
       group("application", applicationRules(build, app.job, alerts)),
       group("database", databaseRules(build, app.job, alerts)),
       group("trading", tradingRules(build, app.job, alerts)),

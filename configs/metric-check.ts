@@ -76,6 +76,7 @@ export function catalogueOfJob(jobName: string, appJob: string): Catalogue | und
     [SCRAPE_JOBS.postgres]: "postgres-exporter",
     [SCRAPE_JOBS.kubelet]: "kubelet",
     [SCRAPE_JOBS.cadvisor]: "cadvisor",
+    [SCRAPE_JOBS.blackbox]: "blackbox-exporter",
     [appJob]: "app",
     [`${appJob}-static`]: "app",
   };

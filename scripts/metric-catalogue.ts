@@ -1,11 +1,12 @@
 /**
- * `npm run metric-catalogue -- [--from modules,prometheus,node-exporter] [--bin name=path]`: records configs/metric-catalogue/*.json,
+ * `npm run metric-catalogue -- [--from modules,prometheus,node-exporter,blackbox-exporter] [--bin name=path]`: records configs/metric-catalogue/*.json,
  * what each scrape job's program exposes at the version the stack deploys.
  *
  * - prometheus (with Alertmanager), node-exporter: the pinned builds in .upstream/bin (`npm run upstream-tools`) run on 127.0.0.1 and are
  *   scraped: Prometheus (scraping itself and Alertmanager, with a rule file and Alertmanager to send
  *   to, so its labelled counters have children), Alertmanager (with a receiver), node-exporter (its
- *   default collectors on this machine). A family exposed without any series is kept with
+ *   default collectors on this machine), blackbox-exporter (its /probe answers, which the blackbox job
+ *   scrapes). A family exposed without any series is kept with
  *   `labelsUnknown`, so the check never refuses a label it could not see.
  * - modules: from the Go module cache (`go mod download`), at the pinned versions:
  *   kube-state-metrics' docs/metrics tables for the resources it collects here, its README for its
@@ -18,6 +19,7 @@
  */
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
+import * as https from "https";
 import * as os from "os";
 import * as path from "path";
 import { defaultImages } from "../configs/images";
@@ -134,12 +136,48 @@ async function prometheusAndAlertmanagerFromBinaries(dir: string, children: Chil
   await scrapeInto("alertmanager", "alertmanager", "alertmanager", `http://127.0.0.1:${amPort}/metrics`);
 }
 
+/**
+ * blackbox-exporter's /probe answer, which is what the blackbox job scrapes: an https probe (with its
+ * TLS series) of a local server with a throwaway certificate, and a tcp_connect probe, merged.
+ */
+async function blackboxExporterFromBinary(dir: string, children: ChildProcess[]): Promise<void> {
+  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-keyout", `${dir}/key.pem`, "-out", `${dir}/cert.pem`], { stdio: "ignore" });
+  const server = https.createServer({ key: fs.readFileSync(`${dir}/key.pem`), cert: fs.readFileSync(`${dir}/cert.pem`) }, (_, res) => res.end("ok"));
+  const [targetPort, port] = [await freePort(), await freePort()];
+  await new Promise<void>((resolve) => server.listen(targetPort, "127.0.0.1", resolve));
+  try {
+    fs.writeFileSync(
+      path.join(dir, "blackbox.yml"),
+      "modules: {https_2xx: {prober: http, timeout: 5s, http: {tls_config: {insecure_skip_verify: true}}}, tcp_connect: {prober: tcp, timeout: 5s}}\n",
+    );
+    children.push(start("blackbox_exporter", [`--config.file=${dir}/blackbox.yml`, `--web.listen-address=127.0.0.1:${port}`], dir));
+    await until("blackbox-exporter to answer", async () => (await get(`http://127.0.0.1:${port}/metrics`)).length > 0, 60000);
+    const probe = (module: string, target: string) => get(`http://127.0.0.1:${port}/probe?module=${module}&target=${encodeURIComponent(target)}`);
+    const answers = [await probe("https_2xx", `https://127.0.0.1:${targetPort}/`), await probe("tcp_connect", `127.0.0.1:${targetPort}`)];
+    const version = releaseOf(defaultImages.blackboxExporter);
+    const families = new Map<string, CatalogueMetric>();
+    for (const metric of answers.flatMap(parseExposition)) {
+      const known = families.get(metric.name);
+      families.set(metric.name, known ? { ...known, labels: [...new Set([...known.labels, ...metric.labels])].sort() } : metric);
+    }
+    write("blackbox-exporter", {
+      program: "blackbox-exporter",
+      version,
+      source: `the /probe answers (an https probe of a local server and a tcp_connect probe) of .upstream/bin/blackbox_exporter ${version} (built from its Go module at the pinned version) on ${os.type()} ${os.arch()}, ${new Date().toISOString().slice(0, 10)}, by npm run metric-catalogue`,
+      metrics: [...families.values()],
+    });
+  } finally {
+    server.close();
+  }
+}
+
 async function fromBinaries(programs: string[]): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "metric-catalogue-"));
   const children: ChildProcess[] = [];
   try {
     if (programs.includes("node-exporter")) await nodeExporterFromBinary(dir, children);
     if (programs.includes("prometheus")) await prometheusAndAlertmanagerFromBinaries(dir, children);
+    if (programs.includes("blackbox-exporter")) await blackboxExporterFromBinary(dir, children);
   } finally {
     for (const child of children) child.kill("SIGTERM");
     await sleep(1000);
@@ -242,7 +280,7 @@ function kubeletFromSource(): void {
 
 async function main(): Promise<void> {
   const fromIndex = process.argv.indexOf("--from");
-  const from = fromIndex >= 0 ? process.argv[fromIndex + 1].split(",") : ["modules", "prometheus", "node-exporter"];
+  const from = fromIndex >= 0 ? process.argv[fromIndex + 1].split(",") : ["modules", "prometheus", "node-exporter", "blackbox-exporter"];
   if (from.includes("modules")) {
     ksmFromDocs();
     cadvisorFromSource();

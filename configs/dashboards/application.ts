@@ -1,5 +1,5 @@
 import type { DashboardDefinition } from "./definition";
-import { appJobVariables, buildDashboard, higherIsWorse, labelValuesVariable, lowerIsWorse, promQuery, statPanel, Thresholds, timeSeriesPanel, units } from "./panels";
+import { appJobVariables, buildDashboard, higherIsWorse, labelValuesVariable, lowerIsWorse, promQuery, statPanel, Thresholds, timeSeriesPanel, units, when } from "./panels";
 import { KUBERNETES_WORKLOADS_UID } from "./kubernetes-workloads";
 import { and, APP_JOB, histogramQuantile, shareOfRate, sumGauge, sumRate } from "./queries";
 import { SCRAPE_JOBS } from "../scrape-jobs";
@@ -23,7 +23,7 @@ const ACTIVE_USERS = `count(rate(http_requests_total{${and(TARGETS, `endpoint="/
 export const application: DashboardDefinition = {
   folder: "Application",
   datasources: ["prometheus"],
-  build: ({ appJob }) =>
+  build: ({ appJob, components }) =>
     buildDashboard({
       uid: "observability-application",
       title: "Application",
@@ -35,7 +35,7 @@ export const application: DashboardDefinition = {
         ...appJobVariables("http_requests_total", appJob),
         labelValuesVariable("instance", { label: "Instance", datasource: "prometheus", query: `label_values(http_requests_total{${APP_JOB}}, instance)` }),
         labelValuesVariable("endpoint", { label: "Endpoint", datasource: "prometheus", query: `label_values(http_requests_total{${TARGETS}}, endpoint)` }),
-        labelValuesVariable("probe", { label: "Probe", datasource: "prometheus", query: `label_values(probe_success{job="${SCRAPE_JOBS.blackbox}"}, probe)` }),
+        ...when(components.probes, labelValuesVariable("probe", { label: "Probe", datasource: "prometheus", query: `label_values(probe_success{job="${SCRAPE_JOBS.blackbox}"}, probe)` })),
       ],
       sections: [
         {
@@ -129,8 +129,8 @@ export const application: DashboardDefinition = {
             timeSeriesPanel({ title: "Active users over time", description: "The guide's active-users proxy over time.", queries: [promQuery(ACTIVE_USERS, "users")] }),
           ],
         },
-        {
-          // What users reach, probed from the cluster (observability:probes); empty when nothing is probed.
+        ...when(components.probes, {
+          // What users reach, probed from the cluster (observability:probes).
           row: "Probes",
           panels: [
             statPanel({
@@ -164,7 +164,7 @@ export const application: DashboardDefinition = {
               queries: [promQuery(`(probe_ssl_earliest_cert_expiry{${PROBES}} - time()) / 86400`, "{{probe}}")],
             }),
           ],
-        },
+        }),
       ],
     }),
 };

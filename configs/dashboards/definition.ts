@@ -19,10 +19,12 @@ export interface EnabledComponents {
   logAgent: "promtail" | "alloy" | "none";
   /** The databases' exporters the stack scrapes (`observability:exporters`). */
   exporters: { postgres: boolean; redis: boolean };
+  /** blackbox-exporter, run only when `observability:probes` lists probes (and Prometheus scrapes it). */
+  probes: boolean;
 }
 
 /** The components a stack's settings run. */
-export function enabledComponents(settings: Pick<StackSettings, "nodeExporter" | "kubeStateMetrics" | "alertmanager" | "loki" | "logAgent" | "exporters">): EnabledComponents {
+export function enabledComponents(settings: Pick<StackSettings, "nodeExporter" | "kubeStateMetrics" | "alertmanager" | "loki" | "logAgent" | "exporters" | "probes" | "prometheus">): EnabledComponents {
   return {
     nodeExporter: settings.nodeExporter.enabled,
     kubeStateMetrics: settings.kubeStateMetrics.enabled,
@@ -30,11 +32,12 @@ export function enabledComponents(settings: Pick<StackSettings, "nodeExporter" |
     loki: settings.loki.enabled,
     logAgent: settings.logAgent,
     exporters: { postgres: settings.exporters.postgres !== undefined, redis: settings.exporters.redis !== undefined },
+    probes: settings.prometheus.enabled && settings.probes.length > 0,
   };
 }
 
 /** Every component on: every dashboard and panel. */
-export const EVERY_COMPONENT: EnabledComponents = { nodeExporter: true, kubeStateMetrics: true, alertmanager: true, loki: true, logAgent: "promtail", exporters: { postgres: true, redis: true } };
+export const EVERY_COMPONENT: EnabledComponents = { nodeExporter: true, kubeStateMetrics: true, alertmanager: true, loki: true, logAgent: "promtail", exporters: { postgres: true, redis: true }, probes: true };
 
 export interface DashboardInputs {
   /** Job name of the app's scrape config: the default of the `job` variable. */

@@ -9,6 +9,7 @@
 import alertmanager from "./alertmanager.json";
 import alloy from "./alloy.json";
 import app from "./app.json";
+import blackboxExporter from "./blackbox-exporter.json";
 import cadvisor from "./cadvisor.json";
 import grafana from "./grafana.json";
 import kubeStateMetricsTelemetry from "./kube-state-metrics-telemetry.json";
@@ -58,6 +59,7 @@ export const CATALOGUES = {
   alloy,
   "postgres-exporter": postgresExporter,
   "redis-exporter": redisExporter,
+  "blackbox-exporter": blackboxExporter,
   app,
 } as Record<string, Catalogue>;
 

@@ -1,5 +1,6 @@
 /** The stack's scrape configs, rule files and dashboards as the program builds them, for the metric check (configs/metric-check.ts). */
 import { buildAlertRules } from "../../configs/alert-rules";
+import { BLACKBOX_NAME, BLACKBOX_PORT } from "../../configs/blackbox-exporter";
 import { buildDashboards, enabledComponents } from "../../configs/dashboards";
 import { provisionedDatasources } from "../../configs/dashboards/datasources";
 import { buildKubernetesRecordingRules, KUBERNETES_RECORDING_RULES_FILE } from "../../configs/kubernetes-rules";
@@ -23,6 +24,7 @@ function targetsOf(settings: StackSettings): PrometheusInputs["targets"] {
     ...(settings.kubeStateMetrics.enabled
       ? { kubeStateMetrics: service("kube-state-metrics", ns, KSM_METRICS_PORT, KSM_METRICS_PORT_NAME), kubeStateMetricsTelemetry: service("kube-state-metrics", ns, KSM_TELEMETRY_PORT, KSM_TELEMETRY_PORT_NAME) }
       : {}),
+    ...(settings.prometheus.enabled && settings.probes.length > 0 ? { blackboxExporter: service(BLACKBOX_NAME, ns, BLACKBOX_PORT) } : {}),
   };
 }
 

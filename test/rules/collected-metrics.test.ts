@@ -132,9 +132,10 @@ describe("the check itself", () => {
 });
 
 describe("the readers are what the program deploys", () => {
-  test("the rendered dev stack holds the jobs, rules and dashboards the check reads, and passes it", async () => {
-    const rendered = await render({ stack: "dev" });
-    const settings = stackSettings("dev");
+  // Prod runs the optional paths dev does not (probes, HA): the helper must build what the program builds.
+  test.each(["dev", "prod"])("the rendered %s stack holds the jobs, rules and dashboards the check reads, and passes it", async (stack) => {
+    const rendered = await render({ stack });
+    const settings = stackSettings(stack);
     const fromRender = renderedStackReaders(rendered.files, { appJob: settings.app.job, logAgent: settings.logAgent });
     const built = stackReaders(settings);
     expect(fromRender.scrapeConfigs.map((job) => job.job_name)).toEqual(built.scrapeConfigs.map((job) => job.job_name));

@@ -50,7 +50,7 @@ describe.each(variants)("%s", (_, overrides) => {
   test("no rule watches a component that is off", () => {
     const names = new Set(allRules(rules).map((r) => r.alert));
     const off = (what: string) => (overrides as Record<string, any>)[what]?.enabled === false || (what === "logAgent" && overrides.logAgent === "none");
-    if (off("alertmanager")) for (const alert of ["PrometheusNotConnectedToAlertmanagers", "PrometheusNotificationsFailing", "AlertmanagerNotificationsFailing"]) expect(names).not.toContain(alert);
+    if (off("alertmanager")) for (const alert of ["PrometheusNotConnectedToAlertmanagers", "PrometheusNotificationsFailing", "AlertmanagerNotificationsFailing", "Watchdog"]) expect(names).not.toContain(alert);
     if (off("logAgent")) for (const alert of ["LogAgentDown", "LogAgentDroppingLogs"]) expect(names).not.toContain(alert);
     if (off("nodeExporter")) for (const alert of ["HighCpuUsage", "HighMemoryUsage", "HighDiskUsage"]) expect(names).not.toContain(alert);
     if (off("loki")) for (const alert of ["LokiDown", "LokiDiscardingLogs"]) expect(names).not.toContain(alert);
