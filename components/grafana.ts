@@ -6,6 +6,7 @@ import { provisionedDatasources } from "../configs/dashboards/datasources";
 import { buildCommunityDashboardsScript, CommunityDashboard } from "../configs/dashboards/community";
 import {
   ADMIN_PASSWORD_FILE,
+  ALERTMANAGER_WEB_PASSWORD_FILE,
   buildDashboardProviders,
   buildDatasources,
   buildGrafanaIni,
@@ -17,6 +18,8 @@ import {
   GRAFANA_PROVISIONING_DIR,
   GRAFANA_SECRETS_DIR,
   GrafanaInputs,
+  PROMETHEUS_WEB_PASSWORD_FILE,
+  SECRET_KEY_FILE,
   toIni,
 } from "../configs/grafana";
 import { buildAdminPasswordSyncScript } from "../configs/grafana-admin-password";
@@ -61,6 +64,10 @@ export interface GrafanaArgs extends CommonArgs {
   adminPassword?: pulumi.Output<string>;
   /** `observability:externalLokiPassword`, when the Loki datasource is an external Loki. */
   externalLokiPassword?: pulumi.Output<string>;
+  /** `observability:grafanaSecretKey`; when unset a random one is generated and kept in state, encrypted. */
+  secretKey?: pulumi.Output<string>;
+  /** The stack user's passwords to Prometheus and (when it runs) Alertmanager, for the datasources. */
+  webPasswords: { prometheus: pulumi.Output<string>; alertmanager?: pulumi.Output<string> };
   /** Built and checked by configs/dashboards buildDashboards; one ConfigMap per folder. */
   dashboards: ProvisionedDashboard[];
 }
@@ -81,6 +88,9 @@ export class Grafana extends pulumi.ComponentResource {
     this.adminPassword = pulumi.secret(
       args.adminPassword ?? new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, parent).result,
     );
+    // Kept in state like the admin password: a new key would leave what Grafana encrypted with the old one unreadable.
+    const secretKey = pulumi.secret(args.secretKey ?? new random.RandomPassword(`${name}-secret-key`, { length: 40, special: false }, parent).result);
+    // Auto-named and immutable: a new password or key rolls the pod, which reads them at start.
     const adminSecret = secretFiles(
       `${name}-admin`,
       {
@@ -88,6 +98,9 @@ export class Grafana extends pulumi.ComponentResource {
         labels: meta,
         stringData: {
           [ADMIN_PASSWORD_FILE]: this.adminPassword,
+          [SECRET_KEY_FILE]: secretKey,
+          [PROMETHEUS_WEB_PASSWORD_FILE]: args.webPasswords.prometheus,
+          ...(args.webPasswords.alertmanager ? { [ALERTMANAGER_WEB_PASSWORD_FILE]: args.webPasswords.alertmanager } : {}),
           // The Loki datasource reads it with $__file{}: the datasources ConfigMap holds only the path.
           ...(args.externalLokiPassword ? { [EXTERNAL_LOKI_PASSWORD_FILE]: args.externalLokiPassword } : {}),
         },
@@ -208,6 +221,7 @@ export class Grafana extends pulumi.ComponentResource {
           metadata: { name: SERVICE_NAME, namespace, labels: meta },
           spec: {
             ingressClassName: ingress.className,
+            // Without a certificate only when the stack says so (grafana.ingress.allowPlainHttp; settings refuse it otherwise).
             tls: ingress.tlsSecretName ? [{ hosts: [ingress.host], secretName: ingress.tlsSecretName }] : undefined,
             rules: [
               {

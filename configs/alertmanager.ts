@@ -77,6 +77,12 @@ export const SECRET_FILES = {
 } as const;
 
 export const GROUP_BY = ["alertname", "cluster", "service"];
+/**
+ * A critical silences the warning of the same alert only for the same thing in the same place: one
+ * namespace's critical never mutes another namespace's warning (a tenant could otherwise raise a
+ * critical to hide the app's warnings), nor one cluster's another's.
+ */
+export const INHIBIT_EQUAL = [...GROUP_BY, "namespace"];
 
 const severityMatcher = (severities: readonly string[]) =>
   severities.length === 1 ? `severity="${severities[0]}"` : `severity=~"${severities.join("|")}"`;
@@ -150,6 +156,6 @@ export function buildAlertmanagerConfig(inputs: AlertmanagerInputs): Alertmanage
       { name: "warning", email_configs: [{ to: am.email.warning, send_resolved: true, headers: subject("WARNING") }] },
       ...chatReceivers,
     ],
-    inhibit_rules: [{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: GROUP_BY }],
+    inhibit_rules: [{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: INHIBIT_EQUAL }],
   };
 }

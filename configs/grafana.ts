@@ -1,5 +1,6 @@
 import { httpUrl, ServiceAddress } from "./service-address";
 import { LOKI_PUSH_PATH, StackSettings } from "./settings";
+import { STACK_WEB_USER } from "./web-auth";
 
 /** Datasource uids are fixed so dashboards can name them. */
 export const DATASOURCE_UIDS = { prometheus: "prometheus", loki: "loki", alertmanager: "alertmanager" } as const;
@@ -12,6 +13,11 @@ export const GRAFANA_DASHBOARDS_DIR = "/var/lib/grafana/dashboards";
 export const GRAFANA_COMMUNITY_DASHBOARDS_DIR = "/var/lib/grafana/community-dashboards";
 export const GRAFANA_SECRETS_DIR = "/etc/grafana/secrets";
 export const ADMIN_PASSWORD_FILE = "admin-password";
+/** Grafana's `secret_key` (signs sessions, encrypts datasource secrets in its database), in the same Secret. */
+export const SECRET_KEY_FILE = "secret-key";
+/** The stack user's passwords to Prometheus and Alertmanager, for the datasources (and Grafana's contact points). */
+export const PROMETHEUS_WEB_PASSWORD_FILE = "prometheus-web-password";
+export const ALERTMANAGER_WEB_PASSWORD_FILE = "alertmanager-web-password";
 /** `observability:externalLokiPassword` in Grafana's Secret, for the Loki datasource's basic auth. */
 export const EXTERNAL_LOKI_PASSWORD_FILE = "external-loki-password";
 
@@ -81,6 +87,11 @@ function lokiConnection(loki: ServiceAddress | ExternalLokiSource): Pick<Datasou
   };
 }
 
+/** Prometheus and Alertmanager answer only the stack user; Grafana reads its password from the mounted file. */
+function stackUser(passwordFile: string): Pick<Datasource, "basicAuth" | "basicAuthUser" | "secureJsonData"> {
+  return { basicAuth: true, basicAuthUser: STACK_WEB_USER, secureJsonData: { basicAuthPassword: `$__file{${GRAFANA_SECRETS_DIR}/${passwordFile}}` } };
+}
+
 export function buildDatasources(inputs: GrafanaInputs): DatasourcesFile {
   const datasources: Datasource[] = [
     {
@@ -89,6 +100,7 @@ export function buildDatasources(inputs: GrafanaInputs): DatasourcesFile {
       type: "prometheus",
       access: "proxy",
       url: httpUrl(inputs.prometheus),
+      ...stackUser(PROMETHEUS_WEB_PASSWORD_FILE),
       isDefault: true,
       editable: false,
       jsonData: { httpMethod: "POST", timeInterval: "15s" },
@@ -113,6 +125,7 @@ export function buildDatasources(inputs: GrafanaInputs): DatasourcesFile {
       type: "alertmanager",
       access: "proxy",
       url: httpUrl(inputs.alertmanager),
+      ...stackUser(ALERTMANAGER_WEB_PASSWORD_FILE),
       isDefault: false,
       editable: false,
       jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false },
@@ -143,6 +156,9 @@ export function buildDashboardProviders(options: { community: boolean } = { comm
   };
 }
 
+/** How long browsers remember to reach Grafana over https only: a year, as HSTS preload lists ask. */
+const HSTS_MAX_AGE_SECONDS = 31536000;
+
 /** grafana.ini as sections of keys. Holds no secret: the admin password is read from a mounted file. */
 export type GrafanaIni = Record<string, Record<string, string | number | boolean>>;
 
@@ -155,18 +171,28 @@ export function grafanaRootUrl(grafana: StackSettings["grafana"]): string {
 export function buildGrafanaIni(settings: Pick<StackSettings, "grafana">): GrafanaIni {
   const grafana = settings.grafana;
   const rootUrl = grafanaRootUrl(grafana);
+  const https = rootUrl.startsWith("https://");
   return {
     server: { http_port: GRAFANA_PORT, root_url: rootUrl },
     paths: { data: GRAFANA_DATA_DIR, provisioning: GRAFANA_PROVISIONING_DIR },
     security: {
       admin_user: grafana.adminUser,
       admin_password: `$__file{${GRAFANA_SECRETS_DIR}/${ADMIN_PASSWORD_FILE}}`,
+      // Grafana's default key is public: anyone could forge its signatures and decrypt the secrets it stores.
+      secret_key: `$__file{${GRAFANA_SECRETS_DIR}/${SECRET_KEY_FILE}}`,
       disable_gravatar: true,
-      cookie_secure: rootUrl.startsWith("https://"),
+      cookie_secure: https,
+      // Behind https, browsers must never fall back to plain http for this host (HSTS).
+      ...(https ? { strict_transport_security: true, strict_transport_security_max_age_seconds: HSTS_MAX_AGE_SECONDS } : {}),
     },
     "auth.anonymous": { enabled: false },
     users: { allow_sign_up: false },
-    analytics: { reporting_enabled: false, check_for_updates: false },
+    // A monitoring stack phones nowhere: no usage reports, no version or plugin checks, no news feed.
+    analytics: { reporting_enabled: false, check_for_updates: false, check_for_plugin_updates: false },
+    news: { news_feed_enabled: false },
+    // Snapshots to Grafana's public service and dashboards open to anyone with a link leave the cluster's access control.
+    snapshots: { external_enabled: grafana.externalSnapshots },
+    public_dashboards: { enabled: grafana.publicDashboards },
     plugins: grafanaPluginSettings(grafana.plugins),
     log: { mode: "console" },
   };

@@ -13,9 +13,13 @@ export interface NetworkPolicyPort {
   port?: number;
   protocol: "TCP" | "UDP";
 }
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }[];
+}
 export interface NetworkPolicyPeer {
-  podSelector?: { matchLabels?: Record<string, string> };
-  namespaceSelector?: { matchLabels?: Record<string, string> };
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
   ipBlock?: { cidr: string; except?: string[] };
 }
 export interface NetworkPolicySpec {
@@ -50,7 +54,9 @@ export const PORTS = {
 
 const tcp = (port: number): NetworkPolicyPort => ({ port, protocol: "TCP" });
 const pod = (name: string): NetworkPolicyPeer => ({ podSelector: { matchLabels: { "app.kubernetes.io/name": name } } });
-const namespace = (name: string): NetworkPolicyPeer => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
+/** The label the API server sets on every namespace to its name. */
+const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+const namespace = (name: string): NetworkPolicyPeer => ({ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: name } } });
 const podIn = (ns: string, name: string): NetworkPolicyPeer => ({ ...namespace(ns), ...pod(name) });
 const anywhere: NetworkPolicyPeer = { ipBlock: { cidr: "0.0.0.0/0" } };
 /**
@@ -98,8 +104,12 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
   const smtpPort = Number(settings.alertmanager.smtp.smarthost.split(":").pop());
   const chatEnabled = settings.alertmanager.slack.enabled || settings.alertmanager.discord.enabled;
   const grafanaNeedsInternet = settings.grafana.plugins.length > 0 || settings.grafana.communityDashboards.length > 0;
+  // "all": every namespace but the stack's own, so an annotated pod's port (or a redirect) never
+  // opens a path to Loki, Grafana or the agents on ports Prometheus does not otherwise use.
   const appPeers: NetworkPolicyPeer[] =
-    settings.app.namespaces.length > 0 ? settings.app.namespaces.map(namespace) : [{ namespaceSelector: {} }];
+    settings.app.namespaces === "all"
+      ? [{ namespaceSelector: { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: "NotIn", values: [settings.namespace, agents] } ] } }]
+      : settings.app.namespaces.map(namespace);
 
   const policies: NamedNetworkPolicy[] = [{ name: "default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } }, dnsPolicy(np, "servers")];
 

@@ -8,19 +8,20 @@ import { defaultImages, Images } from "../images";
 import { decodeAsSchema } from "../pulumi-values";
 import { alertmanagerSchema } from "./alertmanager";
 import { alertsSchema } from "./alerts";
-import { appJobProblems, appSchema } from "./app";
+import { appJobProblems, appNamespacesProblems, appSchema } from "./app";
 import { exportersSchema } from "./exporters";
 import { dns1123LabelProblem } from "./grammars";
 import { grafanaSchema } from "./grafana";
 import { imagesSchema } from "./images";
 import { kubeStateMetricsSchema } from "./kube-state-metrics";
-import { alloySchema, logAgentSchema, promtailSchema } from "./log-agents";
+import { alloySchema, logAgentLimitsSchema, logAgentSchema, promtailSchema } from "./log-agents";
 import { externalLokiSchema, lokiReplicationProblems, lokiSchema } from "./loki";
 import { mailCatcherSchema } from "./mail-catcher";
 import { networkPoliciesSchema } from "./network-policies";
 import { nodeExporterSchema } from "./node-exporter";
 import { describeIssue, firstPerKey, settingKey, SettingsError } from "./problems";
 import { prometheusSchema } from "./prometheus";
+import { BUILT_IN_JOB_NAMES } from "../scrape-jobs";
 import { SECRET_KEYS, SecretKey, secretValueProblem } from "./secrets";
 import { dnsSubdomain, durationToMs, labelValue, namespaceName } from "./value-schemas";
 
@@ -52,6 +53,7 @@ export const settingsSchema = z
     logAgent: logAgentSchema,
     promtail: promtailSchema,
     alloy: alloySchema,
+    logAgentLimits: logAgentLimitsSchema,
     externalLoki: externalLokiSchema,
     nodeExporter: nodeExporterSchema,
     mailCatcher: mailCatcherSchema,
@@ -65,8 +67,10 @@ export const settingsSchema = z
   .strict();
 
 type ParsedSettings = z.infer<typeof settingsSchema>;
-export type StackSettings = Omit<ParsedSettings, "images" | "agentsNamespace" | "loki"> & {
+export type StackSettings = Omit<ParsedSettings, "images" | "agentsNamespace" | "loki" | "app"> & {
   images: Images;
+  /** `namespaces` resolved: unset (allowed only in dev) means "all". */
+  app: Omit<ParsedSettings["app"], "namespaces"> & { namespaces: "all" | string[] };
   agentsNamespace: string;
   /** `enabled` resolved: unset means in-cluster Loki unless externalLoki is set. */
   loki: ParsedSettings["loki"] & { enabled: boolean };
@@ -119,6 +123,7 @@ export function parseSettings(raw: RawSettings): StackSettings {
     images: { ...defaultImages, ...stripUndefined(parsed.images) },
     agentsNamespace: parsed.agentsNamespace ?? `${parsed.namespace}-agents`,
     loki: { ...parsed.loki, enabled: parsed.loki.enabled ?? parsed.externalLoki === undefined },
+    app: { ...parsed.app, namespaces: parsed.app.namespaces ?? "all" },
     secretsSet,
   };
   const problems = [
@@ -127,6 +132,8 @@ export function parseSettings(raw: RawSettings): StackSettings {
     ...dependencyProblems(settings),
     ...derivedNameProblems(settings, parsed.agentsNamespace === undefined),
     ...appJobProblems(settings.app),
+    ...appNamespacesProblems(parsed.app, parsed.environment),
+    ...scrapeLimitJobProblems(settings),
     ...rateWindowProblems(settings),
   ];
   if (problems.length > 0) throw new SettingsError(problems);
@@ -139,6 +146,14 @@ function derivedNameProblems(settings: StackSettings, agentsNamespaceDerived: bo
   return problem
     ? [`${settingKey(["namespace"])}: is too long for the agents' namespace derived from it (${settings.agentsNamespace}, ${problem}); shorten it or set ${settingKey(["agentsNamespace"])}`]
     : [];
+}
+
+/** Scrape limits are set per job label: a name that is no job of this stack would silently limit nothing. */
+function scrapeLimitJobProblems(settings: StackSettings): string[] {
+  const jobs = [...BUILT_IN_JOB_NAMES, settings.app.job];
+  return Object.keys(settings.prometheus.scrapeLimits.jobs)
+    .filter((job) => !jobs.includes(job))
+    .map((job) => `${settingKey(["prometheus", "scrapeLimits", "jobs", job])}: is not a scrape job of this stack; jobs: ${jobs.join(", ")}`);
 }
 
 /** rate() needs two samples in its window: a window under two scrape intervals of the slowest job it covers returns nothing. */
