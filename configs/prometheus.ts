@@ -220,10 +220,10 @@ export const FORGEABLE_LABELS = ["cluster", "env", "severity", "alertname", "pro
  * What the app's jobs keep of a scrape: a scraped `up` (Prometheus' own `up` for the target is added
  * after this and stays), and none of the labels above. Any pod of the app's namespaces is a tenant.
  */
-function tenantMetricRelabelling(): RelabelConfig[] {
+function tenantMetricRelabelling(alsoDrop: string[] = []): RelabelConfig[] {
   return [
     { source_labels: ["__name__"], regex: "up", action: "drop" },
-    { regex: FORGEABLE_LABELS.join("|"), action: "labeldrop" },
+    { regex: [...FORGEABLE_LABELS, ...alsoDrop].join("|"), action: "labeldrop" },
   ];
 }
 
@@ -283,7 +283,9 @@ export function buildPrometheusConfig(inputs: PrometheusInputs): PrometheusConfi
     metrics_path: app.metricsPath,
     follow_redirects: false,
     static_configs: [{ targets: app.staticTargets, labels: { job: app.job, service: app.job } }],
-    metric_relabel_configs: tenantMetricRelabelling(),
+    // No namespace or pod of ours to win over a scraped one here: drop those too, so no static target
+    // passes for a pod of the app's namespaces.
+    metric_relabel_configs: tenantMetricRelabelling(["namespace", "pod"]),
   };
 
   const serviceJobs: [string, ServiceAddress | undefined, Pick<ScrapeConfig, "basic_auth" | "scheme" | "authorization" | "tls_config">][] = [

@@ -88,7 +88,7 @@ export const alertsSchema = z
           .array(dnsLabel)
           .optional()
           .describe(
-            "Namespaces whose pods, workloads and volumes the Kubernetes alerts watch. Unset: the app's namespaces (app.namespaces) plus the stack's own two; when app.namespaces is empty (the app is discovered everywhere), every namespace. An empty list also means every namespace.",
+            "Namespaces whose pods, workloads and volumes the Kubernetes alerts watch. Unset: the app's namespaces (app.namespaces) plus the stack's own two; when app.namespaces is all, every namespace. An empty list also means every namespace.",
           ),
       })
       .strict()

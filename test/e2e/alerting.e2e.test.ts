@@ -19,7 +19,7 @@ import { buildAlertRules } from "../../configs/alert-rules";
 import { buildPrometheusConfig } from "../../configs/prometheus";
 import { StackSettings } from "../../configs/settings";
 import { binary, binaryVersion, versionOlderThan } from "../helpers/binaries";
-import { getAlerts, startAlertmanager, startPrometheus, Started } from "../helpers/monitoring-processes";
+import { clientPasswordsDir, getAlerts, startAlertmanager, startPrometheus, Started } from "../helpers/monitoring-processes";
 import { freePort, ProcessGroup, sleep, waitFor } from "../helpers/processes";
 import { stackSettings } from "../helpers/stack-settings";
 import { DiscordMessage, DiscordSink, ReceivedEmail, SlackMessage, SlackSink, SmtpSink } from "./notification-sinks";
@@ -88,6 +88,7 @@ describeWithBinaries("an alert travels from a failing app to the people on call"
         settings,
         targets: { alertmanager: { kind: "static", targets: [alertmanager.address] } },
         discoverAppPods: false,
+        secretsDir: clientPasswordsDir(processes),
       });
       await startPrometheus(processes, prometheusConfig, buildAlertRules({ settings }));
     } catch (err) {
