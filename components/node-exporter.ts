@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { KUBE_RBAC_PROXY_RULES, kubeRbacProxyArgs } from "../configs/kube-rbac-proxy";
 import { NODE_EXPORTER_PORT } from "../configs/prometheus";
 import { ServiceAddress } from "../configs/service-address";
 import { StackSettings } from "../configs/settings";
@@ -69,10 +70,7 @@ export class NodeExporter extends pulumi.ComponentResource {
       {
         namespace,
         labels: meta,
-        rules: [
-          { apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"], verbs: ["create"] },
-          { apiGroups: ["authorization.k8s.io"], resources: ["subjectaccessreviews"], verbs: ["create"] },
-        ],
+        rules: KUBE_RBAC_PROXY_RULES,
       },
       parent,
     );
@@ -121,13 +119,7 @@ export class NodeExporter extends pulumi.ComponentResource {
                 {
                   name: "kube-rbac-proxy",
                   image: settings.images.kubeRbacProxy,
-                  args: [
-                    `--secure-listen-address=[$(NODE_IP)]:${NODE_EXPORTER_PORT}`,
-                    `--upstream=http://${NODE_EXPORTER_LOCAL_ADDRESS}/`,
-                    "--allow-paths=/metrics",
-                    `--proxy-endpoints-port=${PROXY_HEALTH_PORT}`,
-                    "--tls-min-version=VersionTLS12",
-                  ],
+                  args: kubeRbacProxyArgs({ listen: `[$(NODE_IP)]:${NODE_EXPORTER_PORT}`, upstream: `http://${NODE_EXPORTER_LOCAL_ADDRESS}/`, healthPort: PROXY_HEALTH_PORT }),
                   env: [{ name: "NODE_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }],
                   ports: [{ name: "https", containerPort: NODE_EXPORTER_PORT, hostPort: NODE_EXPORTER_PORT }],
                   volumeMounts: [{ name: "proxy-token", mountPath: PROXY_TOKEN_DIR, readOnly: true }],

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { buildAlertRules } from "../configs/alert-rules";
+import { METRICS_READER_RULE } from "../configs/kube-rbac-proxy";
 import { buildKubernetesRecordingRules, KUBERNETES_RECORDING_RULES_FILE } from "../configs/kubernetes-rules";
 import {
   ALERTMANAGER_WEB_PASSWORD_FILE,
@@ -96,7 +97,7 @@ export class Prometheus extends pulumi.ComponentResource {
     const account = discoveryAccount(
       "prometheus",
       // /metrics: node-exporter's kube-rbac-proxy serves it to this account only.
-      { namespace, labels: meta, resources: ["pods", "services", "nodes", "nodes/metrics"], discoveryResources: ["endpointslices"], nonResourceUrls: ["/metrics"] },
+      { namespace, labels: meta, resources: ["pods", "services", "nodes", "nodes/metrics"], discoveryResources: ["endpointslices"], nonResourceUrls: METRICS_READER_RULE.nonResourceURLs },
       parent,
     );
     const remoteWriteSecret = args.remoteWritePassword
