@@ -82,7 +82,7 @@ export class Prometheus extends pulumi.ComponentResource {
     // Every rule's PromQL is parsed here, so a bad expression stops `pulumi preview` naming the rule.
     const rulesYaml = toYaml(buildAlertRules({ settings }));
 
-    // Prometheus re-reads prometheus.yml and the rule files itself (auto-reload-config), so both keep
+    // Prometheus re-reads prometheus.yml and the rule files itself (--config.auto-reload), so both keep
     // stable names: a change reaches the running process without a restart.
     const probeClient = toYaml(clientConfig(`${PROMETHEUS_SECRETS_DIR}/${PROMETHEUS_WEB_PASSWORD_FILE}`));
     const config = configFiles(

@@ -297,7 +297,7 @@ function cardinalityRules(build: RuleBuilder, alerts: AlertSettings, budget: num
     build.rule(
       "ScrapeSampleLimitHit",
       "warning",
-      `(up == 0 and scrape_samples_scraped > scrape_sample_limit > 0) and on () (increase(prometheus_target_scrapes_exceeded_sample_limit_total{${OWN.prometheus}}[${w}]) > 0)`,
+      `(scrape_samples_scraped > scrape_sample_limit > 0 and up == 0) and on () (increase(prometheus_target_scrapes_exceeded_sample_limit_total{${OWN.prometheus}}[${w}]) > 0)`,
       alerts.scrapeSampleLimitHit.for,
       {
         summary: "{{ $labels.namespace }}/{{ $labels.pod }} exposes more samples than job {{ $labels.job }} allows",

@@ -350,11 +350,12 @@ export function retentionSize(storageGi: number, ratio: number): string {
 }
 
 /**
- * Flags every Prometheus of the stack runs with (the tests' too). auto-reload-config: Prometheus reloads
- * prometheus.yml and its rule files when their content changes (checked every `intervalSeconds`), so no
- * sidecar needs the lifecycle API. extra-scrape-metrics: each target's `scrape_sample_limit`, which
- * ScrapeSampleLimitHit compares with what the target offered.
+ * Flags every Prometheus of the stack runs with (the tests' too). --config.auto-reload: Prometheus
+ * reloads prometheus.yml and its rule files when their content changes (checked every
+ * `intervalSeconds`), so no sidecar needs the lifecycle API. extra-scrape-metrics: each target's
+ * `scrape_sample_limit`, which ScrapeSampleLimitHit compares with what the target offered.
+ * (Prometheus 3.14's --help; in 3.0 auto-reload was the feature flag auto-reload-config.)
  */
 export function prometheusReloadAndScrapeFlags(intervalSeconds = 30): string[] {
-  return ["--enable-feature=auto-reload-config,extra-scrape-metrics", `--config.auto-reload-interval=${intervalSeconds}s`];
+  return ["--config.auto-reload", `--config.auto-reload-interval=${intervalSeconds}s`, "--enable-feature=extra-scrape-metrics"];
 }

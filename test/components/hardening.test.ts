@@ -305,9 +305,9 @@ describe("config changes reach the pods", () => {
     const changed = rulesOf(oneRule).filter((rule: any, i: number) => JSON.stringify(rule) !== JSON.stringify(rulesOf(base)[i]));
     expect(changed.map((rule: any) => rule.alert)).toEqual(["HighDatabaseConnections"]);
     expect(podTemplate(oneRule, "prometheus")).toEqual(podTemplate(base, "prometheus"));
-    // No sidecar and no lifecycle API: auto-reload-config re-reads the files (test/e2e/tenant-isolation proves it).
+    // No sidecar and no lifecycle API: --config.auto-reload re-reads the files (test/e2e/tenant-isolation proves it).
     expect(podTemplate(oneRule, "prometheus").spec.containers.map((c: any) => c.name)).toEqual(["prometheus"]);
-    expect(podTemplate(oneRule, "prometheus").spec.containers[0].args).toEqual(expect.arrayContaining(["--enable-feature=auto-reload-config,extra-scrape-metrics", "--config.auto-reload-interval=30s"]));
+    expect(podTemplate(oneRule, "prometheus").spec.containers[0].args).toEqual(expect.arrayContaining(["--config.auto-reload", "--config.auto-reload-interval=30s", "--enable-feature=extra-scrape-metrics"]));
 
     expect(loki.files["loki/loki.yaml"]).not.toEqual(base.files["loki/loki.yaml"]);
     expect(podTemplate(loki, "loki")).not.toEqual(podTemplate(base, "loki"));

@@ -119,7 +119,7 @@ describe.each(["dev", "prod"])("the %s stack", (stack) => {
     expect(size / (gi * 1024)).toBeCloseTo(0.85, 2);
     // No /-/reload, no /-/quit: nothing needs them, and one request could stop Prometheus.
     expect(args).not.toContain("--web.enable-lifecycle");
-    expect(args).toEqual(expect.arrayContaining(["--enable-feature=auto-reload-config,extra-scrape-metrics", "--web.config.file=/etc/prometheus-web/web.yml"]));
+    expect(args).toEqual(expect.arrayContaining(["--config.auto-reload", "--enable-feature=extra-scrape-metrics", "--web.config.file=/etc/prometheus-web/web.yml"]));
     expect(args).toContain(`--storage.tsdb.retention.time=${stack === "prod" ? "30d" : "3d"}`);
   });
 

@@ -141,7 +141,9 @@ describeWithPinnedBinaries("Prometheus 3's auto-reload and extra scrape metrics,
       const [head] = await query(prometheus, 'prometheus_tsdb_head_series{job="prometheus"}');
       const rss = residentBytes(prometheus.process.pid!);
       process.stdout.write(`tenant-isolation: head series ${head?.value[1] ?? "n/a"}, Prometheus RSS ${Math.round(rss / 2 ** 20)} MiB with 5 targets of 200k series and one of 5k refused\n`);
-      expect(Number((await query(prometheus, "sum(scrape_samples_post_metric_relabeling)"))[0].value[1])).toBeLessThan(limits.sample_limit * 2);
+      // 1,005,000 series offered; Prometheus' own and Alertmanager's few thousand stored (unlimited, the
+      // same five targets took it to a million series and 1.7 GiB: README "Security model").
+      expect(Number(head.value[1])).toBeLessThan(20_000);
       expect(rss).toBeLessThan(400 * 2 ** 20);
     }, 60_000);
 

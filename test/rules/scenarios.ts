@@ -603,7 +603,11 @@ const appVolumeUse = (share: string, threshold: string, severity: Severity) =>
   `The volume postgres-data in trading is ${share} full (threshold ${threshold})` + (severity === "warning" ? " and, at the rate of the last 6h, full within 4 days." : ".");
 const appVolumeSummary = "Volume trading/postgres-data is filling up";
 const persistentVolume = { ...ksm, persistentvolume: "pvc-0c1d2e3f" };
-const volumePhase = (phase: string) => ["Bound", "Failed"].map((p) => series("kube_persistentvolume_status_phase", { ...persistentVolume, phase: p }, gauge(p === phase ? 1 : 0)));
+/** The volume's phase, and its claim in the app's namespace (prod's alerts watch the app's namespaces and the stack's own). */
+const volumePhase = (phase: string) => [
+  ...["Bound", "Failed"].map((p) => series("kube_persistentvolume_status_phase", { ...persistentVolume, phase: p }, gauge(p === phase ? 1 : 0))),
+  series("kube_persistentvolume_claim_ref", { ...persistentVolume, claim_namespace: "trading", name: "postgres-data" }, gauge(1)),
+];
 const nodeReady = (ready: 0 | 1) =>
   (["true", "false"] as const).map((status) => series("kube_node_status_condition", { ...ksm, node: "worker-2", condition: "Ready", status }, gauge((status === "true") === (ready === 1) ? 1 : 0)));
 const kubelet = { job: "kubelet", instance: "10.0.0.6:10250", node: "worker-2" };
@@ -969,5 +973,24 @@ scenarios.push(
         description: "Prometheus localhost:9090 failed to load its changed prometheus.yml or rule files and has been running the previous ones for 10m: its log says why.",
       },
     ],
+  },
+);
+
+// A pod outside app.namespaces (prod: trading) that calls itself the app cannot page on-call.
+scenarios.push(
+  {
+    alert: "ApplicationDown",
+    situation: "a tenant's pod in another namespace, scraped as the app (app.namespaces: all elsewhere), is down",
+    series: [up({ ...appTarget, namespace: "tenant", pod: "crypto-orchestrator-evil" }, 0)],
+    fires: [],
+  },
+  {
+    alert: "HighErrorRate",
+    situation: "a tenant's pod in another namespace answers every request with a 500",
+    series: [
+      series("http_requests_total", { ...appTarget, namespace: "tenant", method: "GET", endpoint: "/", status: "500" }, counter(1000)),
+      series("http_requests_total", { ...appTarget, namespace: "tenant", method: "GET", endpoint: "/", status: "200" }, counter(0)),
+    ],
+    fires: [],
   },
 );
