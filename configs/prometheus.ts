@@ -217,12 +217,16 @@ function serviceDiscovery(address: ServiceAddress): Pick<ScrapeConfig, "static_c
 export const FORGEABLE_LABELS = ["cluster", "env", "severity", "alertname", "prometheus_replica", "exported_service"];
 
 /**
- * What the app's jobs keep of a scrape: a scraped `up` (Prometheus' own `up` for the target is added
- * after this and stays), and none of the labels above. Any pod of the app's namespaces is a tenant.
+ * Series names Prometheus writes itself: a target's `up` and `scrape_*` (added after the scrape, so
+ * they stay) and the rules' `ALERTS`. Scraped from a tenant they would fake an outage, a limit hit or
+ * a firing alert on the dashboards.
  */
+export const SYNTHETIC_SERIES = "up|scrape_.+|ALERTS|ALERTS_FOR_STATE";
+
+/** What the app's jobs keep of a scrape: none of Prometheus' own series names, none of the labels above. Any pod of the app's namespaces is a tenant. */
 function tenantMetricRelabelling(alsoDrop: string[] = []): RelabelConfig[] {
   return [
-    { source_labels: ["__name__"], regex: "up", action: "drop" },
+    { source_labels: ["__name__"], regex: SYNTHETIC_SERIES, action: "drop" },
     { regex: [...FORGEABLE_LABELS, ...alsoDrop].join("|"), action: "labeldrop" },
   ];
 }

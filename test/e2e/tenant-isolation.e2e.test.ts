@@ -81,6 +81,8 @@ describeWithPinnedBinaries("Prometheus 3's auto-reload and extra scrape metrics,
           text(
             [
               "up 0",
+              "scrape_samples_scraped 999999",
+              'ALERTS{alertname="KubeNodeNotReady",alertstate="firing",severity="critical"} 1',
               'forged_metric{cluster="elsewhere",env="prod",severity="critical",alertname="Watchdog",service="payments",prometheus_replica="prometheus-1",namespace="kube-system",job="node-exporter"} 1',
             ].join("\n") + "\n",
           ),
@@ -158,8 +160,11 @@ describeWithPinnedBinaries("Prometheus 3's auto-reload and extra scrape metrics,
         // A scraped label that clashes with one of ours is kept aside under another name, never as ours.
         exported_job: "node-exporter",
       });
-      // Prometheus' own `up` for the forger: 1, the scrape worked; its `up 0` was dropped.
+      // Prometheus' own `up` for the forger: 1, the scrape worked; its `up 0` was dropped, and so were
+      // its `scrape_samples_scraped` and the firing alert it claimed.
       expect(await upOf(named.forger)).toEqual(["1"]);
+      expect((await query(prometheus, `scrape_samples_scraped{instance="${named.forger.address}"}`)).map((r) => r.value[1])).not.toContain("999999");
+      expect(await query(prometheus, `ALERTS{instance="${named.forger.address}"}`)).toEqual([]);
     });
 
     test("a redirect is not followed: the target is down and the address it points to never hears from Prometheus", async () => {
