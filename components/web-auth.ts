@@ -35,7 +35,9 @@ export function webCredentials(
     {
       metadata: { name: names.webConfigSecret, namespace: args.namespace, labels: meta },
       type: "Opaque",
-      stringData: { [WEB_CONFIG_FILE]: password.apply((p) => toYaml(buildWebConfig(bcryptHash(p, context)))) },
+      // A generated password exists only once the random provider made it: a program run under bare
+      // mocks (no provider) has none, and the hash waits for it like any unknown value.
+      stringData: { [WEB_CONFIG_FILE]: password.apply((p): string => (p === undefined ? p! : toYaml(buildWebConfig(bcryptHash(p, context))))) },
     },
     { parent },
   );
