@@ -4,15 +4,15 @@ import { noHeartbeatNotice } from "../configs/dead-mans-switch";
 import { ALERTMANAGER_FLAGS, ALERTMANAGER_MESH_PORT, ALERTMANAGER_PORT, ALERTMANAGER_SECRETS_DIR, buildAlertmanagerConfig, SECRET_FILES } from "../configs/alertmanager";
 import { ServiceAddress } from "../configs/service-address";
 import { StackSettings } from "../configs/settings";
+import { amtoolStatusArgs, CLIENT_SECRET_KEYS, clientConfig, PROBE_CLIENT_FILE, WEB_CONFIG_FILE } from "../configs/web-auth";
 import { toYaml } from "../configs/yaml";
 import {
   clusterService,
   CommonArgs,
   configFiles,
-  configReloaderContainer,
   containerResources,
   disruptionBudget,
-  httpProbes,
+  execProbes,
   labels,
   restrictedContainerSecurity,
   restrictedPodSecurity,
@@ -26,6 +26,9 @@ const NAME = "alertmanager";
 /** Headless Service giving each replica a stable DNS name for gossip. */
 const PEERS_SERVICE = "alertmanager-cluster";
 const CONFIG_DIR = "/etc/alertmanager/config";
+const WEB_CONFIG_DIR = "/etc/alertmanager/web";
+/** The stack user's password, for the probes (amtool logs in like any client). */
+const CLIENT_PASSWORD_DIR = "/etc/alertmanager/web-client";
 const DATA_DIR = "/alertmanager";
 
 export interface AlertmanagerArgs extends CommonArgs {
@@ -34,6 +37,8 @@ export interface AlertmanagerArgs extends CommonArgs {
   secrets: Partial<Record<keyof typeof SECRET_FILES, pulumi.Output<string>>>;
   /** The mail catcher's SMTP address when it runs: it replaces the smarthost. */
   mailCatcher?: pulumi.Output<ServiceAddress>;
+  /** The Secrets of Alertmanager's web config (basic auth) and of its clients' credentials. */
+  webAuth: { webConfigSecret: pulumi.Output<string>; clientSecret: pulumi.Output<string> };
 }
 
 /**
@@ -55,17 +60,23 @@ export class Alertmanager extends pulumi.ComponentResource {
     const notice = noHeartbeatNotice(settings);
     if (notice) pulumi.log.warn(notice, this);
 
+    // Auto-named: a changed config rolls the replicas one by one (silences and the notification log
+    // stay on their volumes and in the gossip). A reloader would need the stack user's password on its
+    // command line, where any process of the node could read it; Alertmanager 0.34 cannot reload by itself.
     const config = configFiles(
       `${name}-config`,
       {
         namespace,
         labels: meta,
-        stableName: "alertmanager-config",
         renderDir: "alertmanager",
-        data: { "alertmanager.yml": pulumi.output(args.mailCatcher).apply((mailCatcher) => toYaml(buildAlertmanagerConfig({ settings, mailCatcher }))) },
+        data: {
+          "alertmanager.yml": pulumi.output(args.mailCatcher).apply((mailCatcher) => toYaml(buildAlertmanagerConfig({ settings, mailCatcher }))),
+          [PROBE_CLIENT_FILE]: toYaml(clientConfig(`${CLIENT_PASSWORD_DIR}/${CLIENT_SECRET_KEYS.password}`)),
+        },
       },
       parent,
     );
+    const amtool = ["/bin/amtool", ...amtoolStatusArgs(`http://127.0.0.1:${ALERTMANAGER_PORT}`, `${CONFIG_DIR}/${PROBE_CLIENT_FILE}`)];
     const secretEntries = (Object.keys(SECRET_FILES) as (keyof typeof SECRET_FILES)[]).flatMap((key) => {
       const value = args.secrets[key];
       return value ? [[SECRET_FILES[key], value] as const] : [];
@@ -89,7 +100,14 @@ export class Alertmanager extends pulumi.ComponentResource {
         {
           name: "alertmanager",
           image: settings.images.alertmanager,
-          args: [`--config.file=${CONFIG_DIR}/alertmanager.yml`, `--storage.path=${DATA_DIR}`, `--web.listen-address=:${ALERTMANAGER_PORT}`, ...ALERTMANAGER_FLAGS, ...clusterArgs],
+          args: [
+            `--config.file=${CONFIG_DIR}/alertmanager.yml`,
+            `--storage.path=${DATA_DIR}`,
+            `--web.config.file=${WEB_CONFIG_DIR}/${WEB_CONFIG_FILE}`,
+            `--web.listen-address=:${ALERTMANAGER_PORT}`,
+            ...ALERTMANAGER_FLAGS,
+            ...clusterArgs,
+          ],
           env: [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }],
           ports: [
             { name: "http", containerPort: ALERTMANAGER_PORT },
@@ -100,21 +118,23 @@ export class Alertmanager extends pulumi.ComponentResource {
                 ]
               : []),
           ],
-          volumeMounts: [configMount, { name: "secrets", mountPath: ALERTMANAGER_SECRETS_DIR, readOnly: true }, { name: "data", mountPath: DATA_DIR }],
+          volumeMounts: [
+            configMount,
+            { name: "secrets", mountPath: ALERTMANAGER_SECRETS_DIR, readOnly: true },
+            { name: "web-config", mountPath: WEB_CONFIG_DIR, readOnly: true },
+            { name: "web-client", mountPath: CLIENT_PASSWORD_DIR, readOnly: true },
+            { name: "data", mountPath: DATA_DIR },
+          ],
           resources: containerResources(settings.alertmanager.resources),
           securityContext: restrictedContainerSecurity(),
-          ...httpProbes("/-/healthy", "/-/ready", "http"),
+          ...execProbes(amtool, amtool),
         },
-        configReloaderContainer({
-          image: settings.images.configReloader,
-          reloadUrl: `http://127.0.0.1:${ALERTMANAGER_PORT}/-/reload`,
-          watchedDirs: [CONFIG_DIR],
-          volumeMounts: [configMount],
-        }),
       ],
       volumes: [
         { name: "config", configMap: { name: config.metadata.name } },
         { name: "secrets", secret: { secretName: secret.metadata.name, defaultMode: 0o440 } },
+        { name: "web-config", secret: { secretName: args.webAuth.webConfigSecret, defaultMode: 0o440 } },
+        { name: "web-client", secret: { secretName: args.webAuth.clientSecret, items: [{ key: CLIENT_SECRET_KEYS.password, path: CLIENT_SECRET_KEYS.password }], defaultMode: 0o440 } },
       ],
     };
 

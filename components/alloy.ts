@@ -24,6 +24,8 @@ export class Alloy extends pulumi.ComponentResource {
           `--storage.path=${ALLOY_STORAGE_DIR}`,
           `--server.http.listen-addr=0.0.0.0:${ALLOY_HTTP_PORT}`,
           "--stability.level=generally-available",
+          // No usage reports to Grafana Labs: a monitoring stack phones nowhere.
+          "--disable-reporting",
         ],
         configFile: { name: "config.alloy", content: args.destination.apply((destination) => toAlloy(buildAlloyConfig({ settings, destination }))) },
         configDir: CONFIG_DIR,

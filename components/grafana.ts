@@ -7,8 +7,8 @@ import { buildCommunityDashboardsScript, CommunityDashboard } from "../configs/d
 import { ALERTING_PROVISIONING_SUBDIR, buildAlertingProvisioning } from "../configs/grafana-alerting";
 import {
   ADMIN_PASSWORD_FILE,
-  ALERTMANAGER_CLIENT_DIR,
-  ALERTMANAGER_CLIENT_FILES,
+  ALERTMANAGER_CLIENT,
+  ALERTMANAGER_WEB_PASSWORD_FILE,
   buildDashboardProviders,
   buildDatasources,
   buildGrafanaIni,
@@ -21,6 +21,8 @@ import {
   GRAFANA_SECRETS_DIR,
   GrafanaInputs,
   OIDC_CLIENT_SECRET_FILE,
+  PROMETHEUS_WEB_PASSWORD_FILE,
+  SECRET_KEY_FILE,
   toIni,
 } from "../configs/grafana";
 import { httpUrl } from "../configs/service-address";
@@ -68,12 +70,10 @@ export interface GrafanaArgs extends CommonArgs {
   externalLokiPassword?: pulumi.Output<string>;
   /** `observability:grafanaOidcClientSecret`, when grafana.auth.oidc is set. */
   oidcClientSecret?: pulumi.Output<string>;
-  /**
-   * A Secret in Grafana's namespace holding the Alertmanager API's basic-auth client credentials
-   * (keys `username`, `password`), when the Alertmanager asks for them: mounted, and read with
-   * `$__file{}` by the contact point and the datasource. Unset: Grafana calls it without credentials.
-   */
-  alertmanagerClientSecret?: pulumi.Input<string>;
+  /** `observability:grafanaSecretKey`; when unset a random one is generated and kept in state, encrypted. */
+  secretKey?: pulumi.Output<string>;
+  /** The stack user's passwords to Prometheus and (when it runs) Alertmanager, for the datasources. */
+  webPasswords: { prometheus: pulumi.Output<string>; alertmanager?: pulumi.Output<string> };
   /** Built and checked by configs/dashboards buildDashboards; one ConfigMap per folder. */
   dashboards: ProvisionedDashboard[];
 }
@@ -94,6 +94,9 @@ export class Grafana extends pulumi.ComponentResource {
     this.adminPassword = pulumi.secret(
       args.adminPassword ?? new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, parent).result,
     );
+    // Kept in state like the admin password: a new key would leave what Grafana encrypted with the old one unreadable.
+    const secretKey = pulumi.secret(args.secretKey ?? new random.RandomPassword(`${name}-secret-key`, { length: 40, special: false }, parent).result);
+    // Auto-named and immutable: a new password or key rolls the pod, which reads them at start.
     const adminSecret = secretFiles(
       `${name}-admin`,
       {
@@ -101,6 +104,9 @@ export class Grafana extends pulumi.ComponentResource {
         labels: meta,
         stringData: {
           [ADMIN_PASSWORD_FILE]: this.adminPassword,
+          [SECRET_KEY_FILE]: secretKey,
+          [PROMETHEUS_WEB_PASSWORD_FILE]: args.webPasswords.prometheus,
+          ...(args.webPasswords.alertmanager ? { [ALERTMANAGER_WEB_PASSWORD_FILE]: args.webPasswords.alertmanager } : {}),
           // The Loki datasource reads it with $__file{}: the datasources ConfigMap holds only the path.
           ...(args.externalLokiPassword ? { [EXTERNAL_LOKI_PASSWORD_FILE]: args.externalLokiPassword } : {}),
           // grafana.ini reads it with $__file{}: the ini ConfigMap holds only the path.
@@ -112,10 +118,9 @@ export class Grafana extends pulumi.ComponentResource {
 
     // Server settings and datasources are read once at start: auto-named ConfigMaps roll the pod on change.
     const ini = configFiles(`${name}-ini`, { namespace, labels: meta, renderDir: "grafana", data: { "grafana.ini": toIni(buildGrafanaIni(settings)) } }, parent);
-    const alertmanagerClient = args.alertmanagerClientSecret !== undefined ? ALERTMANAGER_CLIENT_FILES : undefined;
     const datasourcesYaml = pulumi
       .all([args.datasources.prometheus, args.datasources.loki, args.datasources.alertmanager])
-      .apply(([prometheus, loki, alertmanager]) => toYaml(buildDatasources({ prometheus, loki, alertmanager, alertmanagerClient })));
+      .apply(([prometheus, loki, alertmanager]) => toYaml(buildDatasources({ prometheus, loki, alertmanager })));
     const datasources = configFiles(`${name}-datasources`, { namespace, labels: meta, renderDir: "grafana/provisioning/datasources", data: { "datasources.yaml": datasourcesYaml } }, parent);
     // Alerts made in Grafana go to the stack's Alertmanager (configs/grafana-alerting.ts); read at start, like the datasources.
     const alerting = args.datasources.alertmanager
@@ -125,7 +130,7 @@ export class Grafana extends pulumi.ComponentResource {
             namespace,
             labels: meta,
             renderDir: `grafana/provisioning/${ALERTING_PROVISIONING_SUBDIR}`,
-            data: { "alerting.yaml": args.datasources.alertmanager.apply((address) => toYaml(buildAlertingProvisioning(httpUrl(address), alertmanagerClient))) },
+            data: { "alerting.yaml": args.datasources.alertmanager.apply((address) => toYaml(buildAlertingProvisioning(httpUrl(address), ALERTMANAGER_CLIENT))) },
           },
           parent,
         )
@@ -150,7 +155,6 @@ export class Grafana extends pulumi.ComponentResource {
       { name: "ini", mountPath: CONFIG_DIR, readOnly: true },
       { name: "provisioning", mountPath: GRAFANA_PROVISIONING_DIR, readOnly: true },
       { name: "admin", mountPath: GRAFANA_SECRETS_DIR, readOnly: true },
-      ...(alertmanagerClient ? [{ name: "alertmanager-client", mountPath: ALERTMANAGER_CLIENT_DIR, readOnly: true }] : []),
       { name: "data", mountPath: GRAFANA_DATA_DIR },
       // One volume per folder, not one projected volume: the kubelet makes a projected volume's
       // sub-directories symlinks, which Grafana's provider does not walk into; and a dashboard added
@@ -220,9 +224,6 @@ export class Grafana extends pulumi.ComponentResource {
               },
             },
             { name: "admin", secret: { secretName: adminSecret.metadata.name, defaultMode: 0o440 } },
-            ...(alertmanagerClient
-              ? [{ name: "alertmanager-client", secret: { secretName: args.alertmanagerClientSecret, defaultMode: 0o440, items: [{ key: "username", path: "username" }, { key: "password", path: "password" }] } }]
-              : []),
             { name: "data", persistentVolumeClaim: { claimName: pvc.metadata.name } },
             ...dashboardMaps.map(({ map, volume }) => ({ name: volume, configMap: { name: map.metadata.name } })),
             ...(community.length > 0 ? [{ name: COMMUNITY_VOLUME, emptyDir: {} }] : []),
@@ -242,6 +243,7 @@ export class Grafana extends pulumi.ComponentResource {
           metadata: { name: SERVICE_NAME, namespace, labels: meta },
           spec: {
             ingressClassName: ingress.className,
+            // Without a certificate only when the stack says so (grafana.ingress.allowPlainHttp; settings refuse it otherwise).
             tls: ingress.tlsSecretName ? [{ hosts: [ingress.host], secretName: ingress.tlsSecretName }] : undefined,
             rules: [
               {

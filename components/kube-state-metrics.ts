@@ -1,4 +1,3 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
   KSM_METRICS_PORT,
@@ -10,7 +9,7 @@ import {
 } from "../configs/kube-state-metrics";
 import { ServiceAddress } from "../configs/service-address";
 import { StackSettings } from "../configs/settings";
-import { clusterService, CommonArgs, containerResources, httpProbes, labels, restrictedContainerSecurity, restrictedPodSecurity, statelessDeployment } from "./kube";
+import { accountWithClusterRole, clusterService, CommonArgs, containerResources, httpProbes, labels, restrictedContainerSecurity, restrictedPodSecurity, statelessDeployment } from "./kube";
 
 export interface KubeStateMetricsArgs extends CommonArgs {
   settings: StackSettings;
@@ -35,19 +34,8 @@ export class KubeStateMetrics extends pulumi.ComponentResource {
     const { settings, namespace } = args;
     const meta = labels(NAME, "cluster-metrics");
 
-    const account = new k8s.core.v1.ServiceAccount(name, { metadata: { name: NAME, namespace, labels: meta } }, parent);
     // Cluster-scoped and shared by every stack in the cluster: the namespace keeps two stacks' names apart.
-    const roleName = pulumi.interpolate`${namespace}-${NAME}`;
-    const role = new k8s.rbac.v1.ClusterRole(name, { metadata: { name: roleName, labels: meta }, rules: kubeStateMetricsRules() }, parent);
-    new k8s.rbac.v1.ClusterRoleBinding(
-      name,
-      {
-        metadata: { name: roleName, labels: meta },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
-        subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace }],
-      },
-      parent,
-    );
+    const account = accountWithClusterRole(NAME, { namespace, labels: meta, rules: kubeStateMetricsRules() }, parent);
 
     statelessDeployment(
       NAME,

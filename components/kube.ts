@@ -54,11 +54,28 @@ export function containerResources(resources: ResourceSettings): k8s.types.input
   };
 }
 
-/** Liveness and readiness on the upstream health endpoints. */
-export function httpProbes(livenessPath: string, readinessPath: string, port: string | number) {
+/** How often and how patiently the kubelet probes: a slow start is not a failure, one missed probe is not death. */
+const LIVENESS_TIMING = { initialDelaySeconds: 30, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4 };
+const READINESS_TIMING = { initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 };
+
+/** Liveness and readiness on the upstream health endpoints; HTTPS without checking the certificate, as the kubelet does. */
+export function httpProbes(livenessPath: string, readinessPath: string, port: string | number, scheme: "HTTP" | "HTTPS" = "HTTP") {
+  const https = scheme === "HTTPS" ? { scheme } : {};
   return {
-    livenessProbe: { httpGet: { path: livenessPath, port }, initialDelaySeconds: 30, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4 },
-    readinessProbe: { httpGet: { path: readinessPath, port }, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+    livenessProbe: { httpGet: { path: livenessPath, port, ...https }, ...LIVENESS_TIMING },
+    readinessProbe: { httpGet: { path: readinessPath, port, ...https }, ...READINESS_TIMING },
+  };
+}
+
+/**
+ * Liveness and readiness by a command inside the container, for servers that answer only with basic
+ * auth: the command reads the password from a mounted file, so the pod spec never holds it (a kubelet
+ * HTTP probe could only carry it as a literal header).
+ */
+export function execProbes(liveness: string[], readiness: string[]) {
+  return {
+    livenessProbe: { exec: { command: liveness }, ...LIVENESS_TIMING },
+    readinessProbe: { exec: { command: readiness }, ...READINESS_TIMING },
   };
 }
 
@@ -175,16 +192,36 @@ export function serviceUrl(address: pulumi.Output<ServiceAddress>): pulumi.Outpu
 /** A ServiceAccount with a ClusterRole to read what its pod discovers through the API. */
 export function discoveryAccount(
   name: string,
-  args: { namespace: pulumi.Input<string>; labels: Record<string, string>; resources: string[]; discoveryResources?: string[] },
+  args: {
+    namespace: pulumi.Input<string>;
+    labels: Record<string, string>;
+    resources: string[];
+    discoveryResources?: string[];
+    /** Non-resource paths it may GET through a kube-rbac-proxy (e.g. node-exporter's `/metrics`). */
+    nonResourceUrls?: string[];
+  },
   opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.ServiceAccount {
-  const account = new k8s.core.v1.ServiceAccount(name, { metadata: { name, namespace: args.namespace, labels: args.labels } }, opts);
-  const roleName = pulumi.interpolate`${args.namespace}-${name}`;
   const rules: k8s.types.input.rbac.v1.PolicyRule[] = [{ apiGroups: [""], resources: args.resources, verbs: ["get", "list", "watch"] }];
   if (args.discoveryResources && args.discoveryResources.length > 0) {
     rules.push({ apiGroups: ["discovery.k8s.io"], resources: args.discoveryResources, verbs: ["get", "list", "watch"] });
   }
-  const role = new k8s.rbac.v1.ClusterRole(name, { metadata: { name: roleName, labels: args.labels }, rules }, opts);
+  if (args.nonResourceUrls && args.nonResourceUrls.length > 0) rules.push({ nonResourceURLs: args.nonResourceUrls, verbs: ["get"] });
+  return accountWithClusterRole(name, { namespace: args.namespace, labels: args.labels, rules }, opts);
+}
+
+/**
+ * A ServiceAccount bound to a ClusterRole of exactly `rules`. Both cluster-scoped names carry the
+ * namespace, so two stacks in one cluster never share them.
+ */
+export function accountWithClusterRole(
+  name: string,
+  args: { namespace: pulumi.Input<string>; labels: Record<string, string>; rules: k8s.types.input.rbac.v1.PolicyRule[] },
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.ServiceAccount {
+  const account = new k8s.core.v1.ServiceAccount(name, { metadata: { name, namespace: args.namespace, labels: args.labels } }, opts);
+  const roleName = pulumi.interpolate`${args.namespace}-${name}`;
+  const role = new k8s.rbac.v1.ClusterRole(name, { metadata: { name: roleName, labels: args.labels }, rules: args.rules }, opts);
   new k8s.rbac.v1.ClusterRoleBinding(
     name,
     {
@@ -195,25 +232,6 @@ export function discoveryAccount(
     opts,
   );
   return account;
-}
-
-/** The prometheus-config-reloader sidecar: watches mounted files and calls the server's `/-/reload`. */
-export function configReloaderContainer(args: {
-  image: string;
-  reloadUrl: string;
-  watchedDirs: string[];
-  volumeMounts: k8s.types.input.core.v1.VolumeMount[];
-}): k8s.types.input.core.v1.Container {
-  return {
-    name: "config-reloader",
-    image: args.image,
-    args: [`--reload-url=${args.reloadUrl}`, ...args.watchedDirs.map((d) => `--watched-dir=${d}`), "--listen-address=:8081"],
-    ports: [{ name: "reloader", containerPort: 8081 }],
-    volumeMounts: args.volumeMounts,
-    securityContext: restrictedContainerSecurity(),
-    resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "64Mi" } },
-    ...httpProbes("/healthz", "/healthz", "reloader"),
-  };
 }
 
 /** Prefer one replica per node, so losing a node loses one replica; still schedulable on a single-node cluster. */

@@ -18,6 +18,7 @@ import { NetworkPolicies } from "./network-policies";
 import { NodeExporter } from "./node-exporter";
 import { Prometheus } from "./prometheus";
 import { Promtail } from "./promtail";
+import { webCredentials } from "./web-auth";
 
 /** Secret settings, as read with `config.getSecret`; each undefined when not set. */
 export type StackSecrets = Partial<Record<SecretKey, pulumi.Output<string>>>;
@@ -73,8 +74,11 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     // Wiring goes one way: Loki and Alertmanager first, then what needs their addresses.
     const loki = settings.loki.enabled ? new Loki("loki", { ...common, objectStorageSecretKey: secrets.lokiObjectStorageSecretKey }, parent) : undefined;
     const mailCatcher = settings.mailCatcher.enabled ? new MailCatcher("mail-catcher", common, parent) : undefined;
-    const alertmanager = settings.alertmanager.enabled
-      ? new Alertmanager("alertmanager", { ...common, secrets, mailCatcher: mailCatcher?.address }, parent)
+    // Prometheus and Alertmanager answer only the stack user (basic auth); their clients get its password from Secrets.
+    const alertmanagerAuth = settings.alertmanager.enabled ? webCredentials("alertmanager", { ...common, password: secrets.alertmanagerWebPassword }, this) : undefined;
+    const prometheusAuth = settings.prometheus.enabled ? webCredentials("prometheus", { ...common, password: secrets.prometheusWebPassword }, this) : undefined;
+    const alertmanager = alertmanagerAuth
+      ? new Alertmanager("alertmanager", { ...common, secrets, mailCatcher: mailCatcher?.address, webAuth: alertmanagerAuth }, parent)
       : undefined;
 
     let nodeExporter: NodeExporter | undefined;
@@ -92,7 +96,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     // In the servers' namespace: it needs nothing of the host, only the API.
     const kubeStateMetrics = settings.kubeStateMetrics.enabled ? new KubeStateMetrics("kube-state-metrics", common, parent) : undefined;
 
-    if (settings.prometheus.enabled) {
+    if (prometheusAuth) {
       // Nothing to run when nothing is probed.
       const blackboxExporter = settings.probes.length > 0 ? new BlackboxExporter("blackbox-exporter", common, parent) : undefined;
       const prometheus = new Prometheus(
@@ -110,6 +114,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             blackboxExporter: blackboxExporter?.address,
           },
           remoteWritePassword: settings.prometheus.remoteWrite ? secrets.remoteWritePassword : undefined,
+          webAuth: { webConfigSecret: prometheusAuth.webConfigSecret, prometheusClientSecret: prometheusAuth.clientSecret, alertmanagerClientSecret: alertmanagerAuth?.clientSecret },
         },
         parent,
       );
@@ -127,6 +132,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             adminPassword: secrets.grafanaAdminPassword,
             externalLokiPassword: settings.externalLoki ? secrets.externalLokiPassword : undefined,
             oidcClientSecret: settings.grafana.auth.oidc ? secrets.grafanaOidcClientSecret : undefined,
+            secretKey: secrets.grafanaSecretKey,
+            webPasswords: { prometheus: prometheusAuth.password, alertmanager: alertmanagerAuth?.password },
             // Every query is parsed and every datasource uid checked (on a cache hit: was, for these very
             // inputs and code, components/dashboard-cache.ts): a bad panel stops the preview.
             dashboards: cachedDashboards({

@@ -1,9 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { buildAlertRules } from "../configs/alert-rules";
+import { METRICS_READER_RULE } from "../configs/kube-rbac-proxy";
 import { buildKubernetesRecordingRules, KUBERNETES_RECORDING_RULES_FILE } from "../configs/kubernetes-rules";
 import {
+  ALERTMANAGER_WEB_PASSWORD_FILE,
   buildPrometheusConfig,
   PROMETHEUS_PORT,
+  PROMETHEUS_WEB_PASSWORD_FILE,
+  prometheusReloadAndScrapeFlags,
   PROMETHEUS_REPLICA_ENV,
   PROMETHEUS_SECRETS_DIR,
   PrometheusInputs,
@@ -14,17 +18,17 @@ import {
 } from "../configs/prometheus";
 import { ServiceAddress } from "../configs/service-address";
 import { StackSettings } from "../configs/settings";
+import { clientConfig, CLIENT_SECRET_KEYS, PROBE_CLIENT_FILE, promtoolCheckArgs, WEB_CONFIG_FILE } from "../configs/web-auth";
 import { toYaml } from "../configs/yaml";
 import { dataClaim, persistentVolumeClaim } from "./data-claims";
 import {
   assertFitsConfigMap,
   CommonArgs,
   configFiles,
-  configReloaderContainer,
   containerResources,
   discoveryAccount,
   disruptionBudget,
-  httpProbes,
+  execProbes,
   labels,
   restrictedContainerSecurity,
   restrictedPodSecurity,
@@ -36,7 +40,9 @@ import {
 } from "./kube";
 
 const CONFIG_DIR = "/etc/prometheus";
+const WEB_CONFIG_DIR = "/etc/prometheus-web";
 const DATA_DIR = "/prometheus";
+
 const RULES_FILE = "alerts.yml";
 /** Every replica's pods (each replica's Deployment selects on its own instance label too). */
 const PROMETHEUS_PODS = { "app.kubernetes.io/name": "prometheus" };
@@ -52,6 +58,8 @@ export interface PrometheusArgs extends CommonArgs {
   targets: { [K in keyof PrometheusInputs["targets"]]?: pulumi.Output<ServiceAddress> };
   /** `observability:remoteWritePassword`, when remote write is on. */
   remoteWritePassword?: pulumi.Output<string>;
+  /** The Secret holding Prometheus' web config (basic auth) and the client Secrets of Prometheus and, when it runs, Alertmanager. */
+  webAuth: { webConfigSecret: pulumi.Output<string>; prometheusClientSecret: pulumi.Output<string>; alertmanagerClientSecret?: pulumi.Output<string> };
 }
 
 /** prometheus.yml, within the size of the ConfigMap that carries it (thousands of static targets could pass it). */
@@ -82,20 +90,36 @@ export class Prometheus extends pulumi.ComponentResource {
     // Every rule's PromQL is parsed here, so a bad expression stops `pulumi preview` naming the rule.
     const rulesYaml = toYaml(buildAlertRules({ settings }));
 
-    // Stable names: the reloader sidecar makes Prometheus re-read both without a restart.
-    const config = configFiles(`${name}-config`, { namespace, labels: meta, stableName: "prometheus-config", renderDir: "prometheus", data: { "prometheus.yml": configYaml } }, parent);
+    // Prometheus re-reads prometheus.yml and the rule files itself (--config.auto-reload), so both keep
+    // stable names: a change reaches the running process without a restart.
+    const probeClient = toYaml(clientConfig(`${PROMETHEUS_SECRETS_DIR}/${PROMETHEUS_WEB_PASSWORD_FILE}`));
+    const config = configFiles(
+      `${name}-config`,
+      { namespace, labels: meta, stableName: "prometheus-config", renderDir: "prometheus", data: { "prometheus.yml": configYaml, [PROBE_CLIENT_FILE]: probeClient } },
+      parent,
+    );
     const rulesData = { [RULES_FILE]: rulesYaml, [KUBERNETES_RECORDING_RULES_FILE]: toYaml(buildKubernetesRecordingRules(settings)) };
     assertFitsConfigMap("prometheus-rules", rulesData, "alert rules", "move some rules to a second rule file");
     const rules = configFiles(`${name}-rules`, { namespace, labels: meta, stableName: "prometheus-rules", renderDir: `prometheus/${RULES_DIR}`, data: rulesData }, parent);
 
     const account = discoveryAccount(
       "prometheus",
-      { namespace, labels: meta, resources: ["pods", "services", "nodes", "nodes/metrics"], discoveryResources: ["endpointslices"] },
+      // /metrics: node-exporter's kube-rbac-proxy serves it to this account only.
+      { namespace, labels: meta, resources: ["pods", "services", "nodes", "nodes/metrics"], discoveryResources: ["endpointslices"], nonResourceUrls: METRICS_READER_RULE.nonResourceURLs },
       parent,
     );
     const remoteWriteSecret = args.remoteWritePassword
       ? secretFiles(`${name}-remote-write`, { namespace, labels: meta, stringData: { [REMOTE_WRITE_PASSWORD_FILE]: args.remoteWritePassword } }, parent)
       : undefined;
+    // Every password Prometheus sends, as files in one folder: its own (self-scrape, probes),
+    // Alertmanager's (alerts, scrapes) and the remote store's. Updated Secrets update these files.
+    const passwordOf = (secretName: pulumi.Output<string>, file: string) => ({ secret: { name: secretName, items: [{ key: CLIENT_SECRET_KEYS.password, path: file }] } });
+    const secretSources = [
+      passwordOf(args.webAuth.prometheusClientSecret, PROMETHEUS_WEB_PASSWORD_FILE),
+      ...(args.webAuth.alertmanagerClientSecret ? [passwordOf(args.webAuth.alertmanagerClientSecret, ALERTMANAGER_WEB_PASSWORD_FILE)] : []),
+      ...(remoteWriteSecret ? [{ secret: { name: remoteWriteSecret.metadata.name } }] : []),
+    ];
+    const promtool = (check: "healthy" | "ready") => ["/bin/promtool", ...promtoolCheckArgs(check, `http://127.0.0.1:${PROMETHEUS_PORT}`, `${CONFIG_DIR}/${PROBE_CLIENT_FILE}`)];
 
     // One projected volume lays the files out exactly as `render` writes them: prometheus.yml beside rules/.
     const configMounts = [{ name: "config", mountPath: CONFIG_DIR, readOnly: true }];
@@ -137,7 +161,9 @@ export class Prometheus extends pulumi.ComponentResource {
                   `--config.file=${CONFIG_DIR}/prometheus.yml`,
                   `--storage.tsdb.path=${DATA_DIR}`,
                   ...commandLineFlags(prometheusSettingsFlags(settings)),
-                  "--web.enable-lifecycle",
+                  // No --web.enable-lifecycle: nothing needs /-/reload, and /-/quit would let one request stop Prometheus.
+                  ...prometheusReloadAndScrapeFlags(),
+                  `--web.config.file=${WEB_CONFIG_DIR}/${WEB_CONFIG_FILE}`,
                   `--web.listen-address=:${PROMETHEUS_PORT}`,
                 ],
                 // Prometheus 3 expands ${PROMETHEUS_REPLICA} in the external labels (configs/prometheus.ts).
@@ -145,19 +171,14 @@ export class Prometheus extends pulumi.ComponentResource {
                 ports: [{ name: "http", containerPort: PROMETHEUS_PORT }],
                 volumeMounts: [
                   ...configMounts,
+                  { name: "web-config", mountPath: WEB_CONFIG_DIR, readOnly: true },
                   { name: "data", mountPath: DATA_DIR },
-                  ...(remoteWriteSecret ? [{ name: "secrets", mountPath: PROMETHEUS_SECRETS_DIR, readOnly: true }] : []),
+                  { name: "secrets", mountPath: PROMETHEUS_SECRETS_DIR, readOnly: true },
                 ],
                 resources: containerResources(settings.prometheus.resources),
                 securityContext: restrictedContainerSecurity(),
-                ...httpProbes("/-/healthy", "/-/ready", "http"),
+                ...execProbes(promtool("healthy"), promtool("ready")),
               },
-              configReloaderContainer({
-                image: settings.images.configReloader,
-                reloadUrl: `http://127.0.0.1:${PROMETHEUS_PORT}/-/reload`,
-                watchedDirs: [CONFIG_DIR, `${CONFIG_DIR}/${RULES_DIR}`],
-                volumeMounts: configMounts,
-              }),
             ],
             volumes: [
               {
@@ -169,8 +190,9 @@ export class Prometheus extends pulumi.ComponentResource {
                   ],
                 },
               },
+              { name: "web-config", secret: { secretName: args.webAuth.webConfigSecret, defaultMode: 0o440 } },
               { name: "data", persistentVolumeClaim: { claimName: pvc.metadata.name } },
-              ...(remoteWriteSecret ? [{ name: "secrets", secret: { secretName: remoteWriteSecret.metadata.name, defaultMode: 0o440 } }] : []),
+              { name: "secrets", projected: { sources: secretSources, defaultMode: 0o440 } },
             ],
           },
         },

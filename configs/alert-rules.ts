@@ -1,9 +1,11 @@
 import { watchdogRuleGroup } from "./dead-mans-switch";
-import { KUBERNETES_ALERT_JOBS, kubernetesAlertGroups } from "./kubernetes-rules";
+import { KUBERNETES_ALERT_JOBS, kubernetesAlertGroups, namespaceMatcher } from "./kubernetes-rules";
 import { probeRules } from "./probe-rules";
 import { assertValidPromQL } from "./promql";
 import { AlertingRule, AlertRuleInputs, percent, PSEUDO_FILESYSTEMS, quote, RuleBuilder, RuleFile, RuleGroup } from "./rule-builder";
-import { AlertSettings } from "./settings";
+import { SCRAPE_JOBS } from "./scrape-jobs";
+import { seriesBudget } from "./scrape-limits";
+import { AlertSettings, StackSettings } from "./settings";
 
 /** The alerts whose only setting is their `for:`. */
 type ForOnlyAlert = { [K in keyof AlertSettings]: AlertSettings[K] extends { for: string; warning?: never; threshold?: never } ? K : never }[keyof AlertSettings];
@@ -19,6 +21,14 @@ const nodeService = { service: NODE_NAME };
 
 const seconds = (value: number) => `${value}s`;
 
+/**
+ * The stack's own jobs, for every rule about the stack itself: a series of the same name scraped from a
+ * tenant's pod carries the app's job (Prometheus' target label wins), so it can never raise these.
+ */
+const OWN = Object.fromEntries(
+  (["prometheus", "alertmanager", "loki", "promtail", "alloy"] as const).map((job) => [job, `job=${quote(SCRAPE_JOBS[job])}`]),
+) as Record<"prometheus" | "alertmanager" | "loki" | "promtail" | "alloy", string>;
+
 /** The Watchdog, the guide's application, database and trading alerts, node resources, and the monitoring stack's own health. */
 export function buildAlertRules(inputs: AlertRuleInputs): RuleFile {
   const { app, alerts, namespace, prometheus, loki, nodeExporter, alertmanager, logAgent, probes } = inputs.settings;
@@ -29,16 +39,28 @@ export function buildAlertRules(inputs: AlertRuleInputs): RuleFile {
     groups: [
       // Without an Alertmanager the Watchdog would fire forever and reach no one.
       ...(alertmanager.enabled ? [watchdogRuleGroup(inputs.settings)] : []),
-      group("application", applicationRules(build, app.job, alerts)),
-      group("database", databaseRules(build, app.job, alerts)),
-      group("trading", tradingRules(build, app.job, alerts)),
+      group("application", applicationRules(build, appSelector(app), alerts)),
+      group("database", databaseRules(build, appSelector(app), alerts)),
+      group("trading", tradingRules(build, appSelector(app), alerts)),
       // Rules read only what runs: a rule on a component that is off could never fire.
       ...(nodeExporter.enabled ? [group("nodes", nodeRules(build, alerts))] : []),
       group("monitoring", monitoringRules(build, app.job, namespace, alerts, { loki: loki.enabled, alertmanager: alertmanager.enabled, logAgent })),
+      group("cardinality", cardinalityRules(build, alerts, seriesBudget(inputs.settings))),
       ...kubernetesAlertGroups(build, inputs.settings).map(({ name, rules }) => group(name, rules)),
       ...(probes.length > 0 ? [group("probes", probeRules(build, alerts))] : []),
     ],
   });
+}
+
+/**
+ * The matchers of the app's series: its job, and only in `app.namespaces`, so a pod labelled like the
+ * app in any other namespace cannot page on-call. Static targets (outside the cluster) have no
+ * namespace; every pod target has one (a scraped `namespace` becomes `exported_namespace`).
+ */
+export function appSelector(app: StackSettings["app"]): string {
+  const job = `job=${quote(app.job)}`;
+  if (app.namespaces === "all") return job;
+  return `${job},${namespaceMatcher([...app.namespaces, ...(app.staticTargets.length > 0 ? [""] : [])])}`;
 }
 
 /**
@@ -52,9 +74,9 @@ export function assertValidRules(file: RuleFile): RuleFile {
   return file;
 }
 
-function applicationRules(build: RuleBuilder, job: string, alerts: AlertSettings): AlertingRule[] {
+function applicationRules(build: RuleBuilder, app: string, alerts: AlertSettings): AlertingRule[] {
   const w = alerts.rateWindow;
-  const requests = (matchers: string) => `sum by (job, namespace, service) (rate(http_requests_total{job=${quote(job)}${matchers}}[${w}]))`;
+  const requests = (matchers: string) => `sum by (job, namespace, service) (rate(http_requests_total{${app}${matchers}}[${w}]))`;
   return [
     // The share of 5xx responses: the guide's table sets percentages, its example a rate per second.
     ...build.pair("HighErrorRate", {
@@ -69,7 +91,7 @@ function applicationRules(build: RuleBuilder, job: string, alerts: AlertSettings
     }),
     ...build.pair("HighResponseTime", {
       limits: alerts.highResponseTime,
-      expr: (t) => `histogram_quantile(0.95, sum by (job, namespace, service, le) (rate(http_request_duration_seconds_bucket{job=${quote(job)}}[${w}]))) > ${t}`,
+      expr: (t) => `histogram_quantile(0.95, sum by (job, namespace, service, le) (rate(http_request_duration_seconds_bucket{${app}}[${w}]))) > ${t}`,
       text: (t) => ({
         summary: "{{ $labels.job }} responds slowly",
         description: `The 95th percentile response time of {{ $labels.job }} is {{ $value | humanizeDuration }} over the last ${w} (threshold ${t}).`,
@@ -78,26 +100,26 @@ function applicationRules(build: RuleBuilder, job: string, alerts: AlertSettings
       averagedOver: w,
     }),
     // The guide's expression: `up` is 0 when a scrape fails, so there is no other value to report.
-    build.rule("ApplicationDown", "critical", `up{job=${quote(job)}} == 0`, alerts.applicationDown.for, {
+    build.rule("ApplicationDown", "critical", `up{${app}} == 0`, alerts.applicationDown.for, {
       summary: "{{ $labels.job }} instance {{ $labels.instance }} is down",
       description: `Prometheus has failed to scrape {{ $labels.instance }} of {{ $labels.job }} for ${alerts.applicationDown.for}: the process is down, not answering or unreachable.`,
     }),
   ];
 }
 
-function databaseRules(build: RuleBuilder, job: string, alerts: AlertSettings): AlertingRule[] {
+function databaseRules(build: RuleBuilder, app: string, alerts: AlertSettings): AlertingRule[] {
   const { threshold, for: forDuration } = alerts.highDatabaseConnections;
   return [
-    build.rule("HighDatabaseConnections", "warning", `database_connections_active{job=${quote(job)}} > ${threshold}`, forDuration, {
+    build.rule("HighDatabaseConnections", "warning", `database_connections_active{${app}} > ${threshold}`, forDuration, {
       summary: "Many database connections on {{ $labels.instance }}",
       description: `{{ $value | humanize }} database connections are active on {{ $labels.instance }} (threshold ${threshold}).`,
     }),
   ];
 }
 
-function tradingRules(build: RuleBuilder, job: string, alerts: AlertSettings): AlertingRule[] {
+function tradingRules(build: RuleBuilder, app: string, alerts: AlertSettings): AlertingRule[] {
   const w = alerts.rateWindow;
-  const trades = (matchers: string) => `sum by (job, namespace, service, exchange) (rate(trades_total{job=${quote(job)}${matchers}}[${w}]))`;
+  const trades = (matchers: string) => `sum by (job, namespace, service, exchange) (rate(trades_total{${app}${matchers}}[${w}]))`;
   const slow = alerts.slowOrderExecution;
   return [
     ...build.pair("HighTradeFailureRate", {
@@ -113,7 +135,7 @@ function tradingRules(build: RuleBuilder, job: string, alerts: AlertSettings): A
     build.rule(
       "SlowOrderExecution",
       "warning",
-      `histogram_quantile(0.95, sum by (job, namespace, service, exchange, le) (rate(order_execution_latency_seconds_bucket{job=${quote(job)}}[${w}]))) > ${slow.threshold}`,
+      `histogram_quantile(0.95, sum by (job, namespace, service, exchange, le) (rate(order_execution_latency_seconds_bucket{${app}}[${w}]))) > ${slow.threshold}`,
       slow.for,
       {
         summary: "Slow order execution on {{ $labels.exchange }}",
@@ -190,20 +212,26 @@ function monitoringRules(build: RuleBuilder, appJob: string, namespace: string, 
     build.rule(
       "PrometheusRuleEvaluationFailures",
       "critical",
-      `sum by (job, instance, rule_group) (increase(prometheus_rule_evaluation_failures_total[${w}])) > 0`,
+      `sum by (job, instance, rule_group) (increase(prometheus_rule_evaluation_failures_total{${OWN.prometheus}}[${w}])) > 0`,
       f("prometheusRuleEvaluationFailures"),
       {
         summary: "Prometheus fails to evaluate rules",
         description: `{{ $value | humanize }} evaluations of rule group {{ $labels.rule_group }} failed over the last ${w}: its alerts cannot fire.`,
       },
     ),
+    // Prometheus reloads prometheus.yml and its rule files when they change: a refused one leaves it
+    // running the previous version, with nothing else to show for it.
+    build.rule("PrometheusConfigReloadFailed", "warning", `prometheus_config_last_reload_successful{${OWN.prometheus}} == 0`, f("prometheusConfigReloadFailed"), {
+      summary: "Prometheus {{ $labels.instance }} refused its newest configuration",
+      description: `Prometheus {{ $labels.instance }} failed to load its changed prometheus.yml or rule files and has been running the previous ones for ${f("prometheusConfigReloadFailed")}: its log says why.`,
+    }),
     // Without Alertmanager, Prometheus has none to send to: these would fire (or read nothing) forever.
     ...(components.alertmanager
       ? [
     build.rule(
       "PrometheusNotificationsFailing",
       "critical",
-      `${ratio("prometheus_notifications_errors_total", "prometheus_notifications_sent_total", "job, instance, alertmanager")} > 0`,
+      `${ratio(`prometheus_notifications_errors_total{${OWN.prometheus}}`, `prometheus_notifications_sent_total{${OWN.prometheus}}`, "job, instance, alertmanager")} > 0`,
       f("prometheusNotificationsFailing"),
       {
         summary: "Prometheus fails to send alerts to {{ $labels.alertmanager }}",
@@ -213,7 +241,7 @@ function monitoringRules(build: RuleBuilder, appJob: string, namespace: string, 
     build.rule(
       "PrometheusNotConnectedToAlertmanagers",
       "critical",
-      "prometheus_notifications_alertmanagers_discovered < 1",
+      `prometheus_notifications_alertmanagers_discovered{${OWN.prometheus}} < 1`,
       f("prometheusNotConnectedToAlertmanagers"),
       {
         summary: "Prometheus has no Alertmanager to send alerts to",
@@ -223,7 +251,7 @@ function monitoringRules(build: RuleBuilder, appJob: string, namespace: string, 
     build.rule(
       "AlertmanagerNotificationsFailing",
       "critical",
-      `${ratio("alertmanager_notifications_failed_total", "alertmanager_notifications_total", "job, instance, integration")} > 0`,
+      `${ratio(`alertmanager_notifications_failed_total{${OWN.alertmanager}}`, `alertmanager_notifications_total{${OWN.alertmanager}}`, "job, instance, integration")} > 0`,
       f("alertmanagerNotificationsFailing"),
       {
         summary: "Alertmanager fails to send {{ $labels.integration }} notifications",
@@ -239,7 +267,7 @@ function monitoringRules(build: RuleBuilder, appJob: string, namespace: string, 
           summary: "Loki {{ $labels.instance }} is down",
           description: `Prometheus has failed to scrape Loki at {{ $labels.instance }} for ${f("lokiDown")}: logs are not stored and cannot be queried.`,
         }),
-        build.rule("LokiDiscardingLogs", "warning", `sum by (job, namespace, reason) (increase(loki_discarded_samples_total[${w}])) > 0`, f("lokiDiscardingLogs"), {
+        build.rule("LokiDiscardingLogs", "warning", `sum by (job, namespace, reason) (increase(loki_discarded_samples_total{${OWN.loki}}[${w}])) > 0`, f("lokiDiscardingLogs"), {
           summary: "Loki rejects log lines ({{ $labels.reason }})",
           description: `Loki rejected {{ $value | humanize }} log lines over the last ${w} with reason {{ $labels.reason }}: they are lost.`,
         }),
@@ -275,5 +303,38 @@ function logAgentRules(build: RuleBuilder, logAgent: "promtail" | "alloy", alert
       summary: "{{ $labels.job }} {{ $labels.instance }} drops log lines",
       description: `{{ $labels.job }} at {{ $labels.instance }} dropped {{ $value | humanize }} log lines over the last ${w} after exhausting its retries: they are lost.`,
     }),
+  ];
+}
+
+/**
+ * A target over its job's sample_limit is refused whole: its `up` is 0 and it stores nothing. The
+ * counter says that it happened; the target's own series (Prometheus' extra scrape metrics: how many
+ * samples it offered, and its limit) say which pod, in which namespace.
+ */
+function cardinalityRules(build: RuleBuilder, alerts: AlertSettings, budget: number): AlertingRule[] {
+  const w = alerts.rateWindow;
+  const near = alerts.prometheusHeadSeriesNearBudget;
+  return [
+    build.rule(
+      "ScrapeSampleLimitHit",
+      "warning",
+      `(scrape_samples_scraped > scrape_sample_limit > 0 and up == 0) and on () (increase(prometheus_target_scrapes_exceeded_sample_limit_total{${OWN.prometheus}}[${w}]) > 0)`,
+      alerts.scrapeSampleLimitHit.for,
+      {
+        summary: "{{ $labels.namespace }}/{{ $labels.pod }} exposes more samples than job {{ $labels.job }} allows",
+        description:
+          "{{ $labels.instance }} ({{ $labels.namespace }}/{{ $labels.pod }}) offered {{ $value | humanize }} samples, over the sample_limit of job {{ $labels.job }}: Prometheus refuses the whole scrape, so none of its series are stored. Fix the target's cardinality, or raise prometheus.scrapeLimits.jobs.{{ $labels.job }}.sampleLimit if it is expected.",
+      },
+    ),
+    build.rule(
+      "PrometheusHeadSeriesNearBudget",
+      "warning",
+      `prometheus_tsdb_head_series{${OWN.prometheus}} > ${Math.floor(near.threshold * budget)}`,
+      near.for,
+      {
+        summary: "Prometheus {{ $labels.instance }} holds nearly as many series as it is sized for",
+        description: `Prometheus {{ $labels.instance }} holds {{ $value | humanize }} series in its head block, over ${percent(near.threshold)} of its budget of ${budget} (prometheus.scrapeLimits.seriesBudget, derived from its memory limit): it may soon run out of memory. See the stack-health dashboard's top series by job and namespace.`,
+      },
+    ),
   ];
 }

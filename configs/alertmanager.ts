@@ -87,6 +87,12 @@ export const SECRET_FILES = {
 } as const;
 
 export const GROUP_BY = ["alertname", "cluster", "service"];
+/**
+ * A critical silences the warning of the same alert only for the same thing in the same place: one
+ * namespace's critical never mutes another namespace's warning (a tenant could otherwise raise a
+ * critical to hide the app's warnings), nor one cluster's another's.
+ */
+export const INHIBIT_EQUAL = [...GROUP_BY, "namespace"];
 
 const severityMatcher = (severities: readonly string[]) =>
   severities.length === 1 ? `severity="${severities[0]}"` : `severity=~"${severities.join("|")}"`;
@@ -164,6 +170,6 @@ export function buildAlertmanagerConfig(inputs: AlertmanagerInputs): Alertmanage
       heartbeatReceiver(inputs.settings, secretFile("heartbeatUrl")),
     ],
     // Never the Watchdog, whatever its labels: a muted heartbeat would page whoever watches for silence.
-    inhibit_rules: [{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"', NOT_WATCHDOG_MATCHER], equal: GROUP_BY }],
+    inhibit_rules: [{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"', NOT_WATCHDOG_MATCHER], equal: INHIBIT_EQUAL }],
   };
 }

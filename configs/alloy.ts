@@ -1,4 +1,4 @@
-import { FASTAPI_LOG_FIELDS, FASTAPI_LOG_LABELS, FASTAPI_TIMESTAMP_FORMAT, LogDestination } from "./log-destination";
+import { appLogSelector, FASTAPI_LOG_FIELDS, FASTAPI_LOG_LABELS, FASTAPI_LOG_METADATA, FASTAPI_TIMESTAMP_FORMAT, LogDestination, namespaceRateLimit } from "./log-destination";
 import { LogRelabelRule, podLogRelabelRules, SYSTEM_LOGS } from "./pod-log-discovery";
 import { StackSettings } from "./settings";
 
@@ -28,15 +28,17 @@ function relabelRule(rule: LogRelabelRule): AlloyBlock {
   return { name: "rule", attributes: { ...rule } as Record<string, AlloyValue> };
 }
 
-function stages(appSelector: string): AlloyBlock[] {
+function stages(settings: AlloyInputs["settings"]): AlloyBlock[] {
   return [
     { name: "stage.cri" },
+    { name: "stage.limit", attributes: namespaceRateLimit(settings.logAgentLimits) },
     {
       name: "stage.match",
-      attributes: { selector: appSelector },
+      attributes: { selector: appLogSelector(settings.app) },
       blocks: [
         { name: "stage.json", attributes: { expressions: { ...FASTAPI_LOG_FIELDS } } },
         { name: "stage.labels", attributes: { values: Object.fromEntries(FASTAPI_LOG_LABELS.map((label) => [label, ""])) } },
+        { name: "stage.structured_metadata", attributes: { values: Object.fromEntries(FASTAPI_LOG_METADATA.map((key) => [key, ""])) } },
         { name: "stage.timestamp", attributes: { source: "timestamp", format: FASTAPI_TIMESTAMP_FORMAT } },
       ],
     },
@@ -44,7 +46,7 @@ function stages(appSelector: string): AlloyBlock[] {
 }
 
 export interface AlloyInputs {
-  settings: Pick<StackSettings, "cluster" | "app">;
+  settings: Pick<StackSettings, "cluster" | "app" | "logAgentLimits">;
   destination: LogDestination;
 }
 
@@ -71,7 +73,7 @@ export function buildAlloyConfig(inputs: AlloyInputs): AlloyBlock[] {
       label: "pods",
       attributes: { targets: ref("local.file_match.pods.targets"), forward_to: [ref("loki.process.pods.receiver")] },
     },
-    { name: "loki.process", label: "pods", attributes: { forward_to: [ref("loki.write.default.receiver")] }, blocks: stages(`{app="${inputs.settings.app.logAppLabel}"}`) },
+    { name: "loki.process", label: "pods", attributes: { forward_to: [ref("loki.write.default.receiver")] }, blocks: stages(inputs.settings) },
     { name: "local.file_match", label: "system", attributes: { path_targets: [{ __path__: SYSTEM_LOGS.path, job: SYSTEM_LOGS.job }] } },
     {
       name: "loki.source.file",

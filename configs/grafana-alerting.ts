@@ -20,9 +20,9 @@ export const ALERTING_PROVISIONING_SUBDIR = "alerting";
 export const STACK_CONTACT_POINT = "stack-alertmanager";
 const CONTACT_POINT_UID = "stack-alertmanager";
 
-/** The Alertmanager's basic-auth client credentials, as files Grafana expands with `$__file{}`. */
-export interface AlertmanagerClientFiles {
-  usernameFile: string;
+/** How the contact point logs in to the Alertmanager: a user, and the file Grafana reads the password from with `$__file{}`. */
+export interface AlertmanagerClient {
+  user: string;
   passwordFile: string;
 }
 
@@ -37,7 +37,7 @@ export interface AlertingProvisioningFile {
   policies: { orgId: number; receiver: string; group_by: string[]; group_wait: string; group_interval: string; repeat_interval: string }[];
 }
 
-export function buildAlertingProvisioning(alertmanagerUrl: string, credentials?: AlertmanagerClientFiles): AlertingProvisioningFile {
+export function buildAlertingProvisioning(alertmanagerUrl: string, credentials?: AlertmanagerClient): AlertingProvisioningFile {
   return literalProvisioning({
     apiVersion: 1,
     contactPoints: [
@@ -50,8 +50,8 @@ export function buildAlertingProvisioning(alertmanagerUrl: string, credentials?:
             type: "prometheus-alertmanager",
             settings: {
               url: alertmanagerUrl,
-              // The files come from a mounted Secret: the provisioning file holds only their paths.
-              ...(credentials ? { basicAuthUser: fileExpansion(credentials.usernameFile), basicAuthPassword: fileExpansion(credentials.passwordFile) } : {}),
+              // The password comes from a mounted Secret: the provisioning file holds only its path.
+              ...(credentials ? { basicAuthUser: credentials.user, basicAuthPassword: fileExpansion(credentials.passwordFile) } : {}),
             },
             // A resolved alert must reach the Alertmanager, or it would stay firing there until it times out.
             disableResolveMessage: false,

@@ -1,7 +1,8 @@
-import { AlertmanagerClientFiles } from "./grafana-alerting";
+import { AlertmanagerClient } from "./grafana-alerting";
 import { fileExpansion, literalProvisioning } from "./grafana-provisioning";
 import { httpUrl, ServiceAddress } from "./service-address";
 import { grafanaRootUrl, LOKI_PUSH_PATH, OidcSettings, StackSettings } from "./settings";
+import { STACK_WEB_USER } from "./web-auth";
 
 export { grafanaRootUrl };
 
@@ -16,13 +17,17 @@ export const GRAFANA_DASHBOARDS_DIR = "/var/lib/grafana/dashboards";
 export const GRAFANA_COMMUNITY_DASHBOARDS_DIR = "/var/lib/grafana/community-dashboards";
 export const GRAFANA_SECRETS_DIR = "/etc/grafana/secrets";
 export const ADMIN_PASSWORD_FILE = "admin-password";
+/** Grafana's `secret_key` (signs sessions, encrypts datasource secrets in its database), in the same Secret. */
+export const SECRET_KEY_FILE = "secret-key";
+/** The stack user's passwords to Prometheus and Alertmanager, for the datasources (and Grafana's contact points). */
+export const PROMETHEUS_WEB_PASSWORD_FILE = "prometheus-web-password";
+export const ALERTMANAGER_WEB_PASSWORD_FILE = "alertmanager-web-password";
 /** `observability:externalLokiPassword` in Grafana's Secret, for the Loki datasource's basic auth. */
 export const EXTERNAL_LOKI_PASSWORD_FILE = "external-loki-password";
 /** `observability:grafanaOidcClientSecret` in Grafana's Secret, read by grafana.ini with `$__file{}`. */
 export const OIDC_CLIENT_SECRET_FILE = "oidc-client-secret";
-/** Where the Alertmanager's client credentials (Secret keys `username`, `password`) are mounted, when it asks for them. */
-export const ALERTMANAGER_CLIENT_DIR = "/etc/grafana/alertmanager-client";
-export const ALERTMANAGER_CLIENT_FILES: AlertmanagerClientFiles = { usernameFile: `${ALERTMANAGER_CLIENT_DIR}/username`, passwordFile: `${ALERTMANAGER_CLIENT_DIR}/password` };
+/** How Grafana's contact point logs in to the Alertmanager: the stack user, its password from Grafana's Secret. */
+export const ALERTMANAGER_CLIENT: AlertmanagerClient = { user: STACK_WEB_USER, passwordFile: `${GRAFANA_SECRETS_DIR}/${ALERTMANAGER_WEB_PASSWORD_FILE}` };
 /** The path the provider sends the browser back to, under Grafana's root URL (generic OAuth). */
 export const OIDC_CALLBACK_PATH = "login/generic_oauth";
 
@@ -75,7 +80,6 @@ export interface GrafanaInputs {
   loki?: ServiceAddress | ExternalLokiSource;
   alertmanager?: ServiceAddress;
   /** The Alertmanager's basic-auth client credentials, when its API asks for them. */
-  alertmanagerClient?: AlertmanagerClientFiles;
 }
 
 /** `https://host/prefix/loki/api/v1/push` → `https://host/prefix`: the datasource URL, to which Grafana appends the query API's paths. */
@@ -95,6 +99,11 @@ function lokiConnection(loki: ServiceAddress | ExternalLokiSource): Pick<Datasou
   };
 }
 
+/** Prometheus and Alertmanager answer only the stack user; Grafana reads its password from the mounted file. */
+function stackUser(passwordFile: string): Pick<Datasource, "basicAuth" | "basicAuthUser" | "secureJsonData"> {
+  return { basicAuth: true, basicAuthUser: STACK_WEB_USER, secureJsonData: { basicAuthPassword: fileExpansion(`${GRAFANA_SECRETS_DIR}/${passwordFile}`) } };
+}
+
 export function buildDatasources(inputs: GrafanaInputs): DatasourcesFile {
   const datasources: Datasource[] = [
     {
@@ -103,6 +112,7 @@ export function buildDatasources(inputs: GrafanaInputs): DatasourcesFile {
       type: "prometheus",
       access: "proxy",
       url: httpUrl(inputs.prometheus),
+      ...stackUser(PROMETHEUS_WEB_PASSWORD_FILE),
       isDefault: true,
       editable: false,
       jsonData: { httpMethod: "POST", timeInterval: "15s" },
@@ -127,15 +137,9 @@ export function buildDatasources(inputs: GrafanaInputs): DatasourcesFile {
       type: "alertmanager",
       access: "proxy",
       url: httpUrl(inputs.alertmanager),
+      ...stackUser(ALERTMANAGER_WEB_PASSWORD_FILE),
       isDefault: false,
       editable: false,
-      ...(inputs.alertmanagerClient
-        ? {
-            basicAuth: true,
-            basicAuthUser: fileExpansion(inputs.alertmanagerClient.usernameFile),
-            secureJsonData: { basicAuthPassword: fileExpansion(inputs.alertmanagerClient.passwordFile) },
-          }
-        : {}),
       // For silences and the alert list. Grafana-managed alerts reach this Alertmanager through the
       // provisioned contact point (grafana-alerting.ts); true here would send each of them twice.
       jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false },
@@ -162,6 +166,9 @@ export function buildDashboardProviders(options: { community: boolean } = { comm
   });
   return literalProvisioning({ apiVersion: 1 as const, providers: [provider("observability", GRAFANA_DASHBOARDS_DIR), ...(options.community ? [provider("community", GRAFANA_COMMUNITY_DASHBOARDS_DIR)] : [])] });
 }
+
+/** How long browsers remember to reach Grafana over https only: a year, as HSTS preload lists ask. */
+const HSTS_MAX_AGE_SECONDS = 31536000;
 
 /** grafana.ini as sections of keys. Holds no secret: the admin password is read from a mounted file. */
 export type GrafanaIni = Record<string, Record<string, string | number | boolean>>;
@@ -200,22 +207,32 @@ export function buildGrafanaIni(settings: Pick<StackSettings, "grafana">): Grafa
   const grafana = settings.grafana;
   const rootUrl = grafanaRootUrl(grafana);
   const { oidc, disableLoginForm } = grafana.auth;
+  // Any case: Go reads HTTPS:// as https.
+  const https = /^https:/i.test(rootUrl);
   return {
     server: { http_port: GRAFANA_PORT, root_url: rootUrl },
     paths: { data: GRAFANA_DATA_DIR, provisioning: GRAFANA_PROVISIONING_DIR },
     security: {
       admin_user: grafana.adminUser,
       admin_password: `$__file{${GRAFANA_SECRETS_DIR}/${ADMIN_PASSWORD_FILE}}`,
+      // Grafana's default key is public: anyone could forge its signatures and decrypt the secrets it stores.
+      secret_key: `$__file{${GRAFANA_SECRETS_DIR}/${SECRET_KEY_FILE}}`,
       disable_gravatar: true,
-      // Any case: Go reads HTTPS:// as https.
-      cookie_secure: /^https:/i.test(rootUrl),
+      cookie_secure: https,
+      // Behind https, browsers must never fall back to plain http for this host (HSTS).
+      ...(https ? { strict_transport_security: true, strict_transport_security_max_age_seconds: HSTS_MAX_AGE_SECONDS } : {}),
     },
     "auth.anonymous": { enabled: false },
     ...(oidc ? { "auth.generic_oauth": genericOauthSection(oidc) } : {}),
     // Once SSO works the form and basic auth can go; the admin password stays valid for the CLI.
     ...(disableLoginForm ? { auth: { disable_login_form: true }, "auth.basic": { enabled: false } } : {}),
     users: { allow_sign_up: false },
-    analytics: { reporting_enabled: false, check_for_updates: false },
+    // A monitoring stack phones nowhere: no usage reports, no version or plugin checks, no news feed.
+    analytics: { reporting_enabled: false, check_for_updates: false, check_for_plugin_updates: false },
+    news: { news_feed_enabled: false },
+    // Snapshots to Grafana's public service and dashboards open to anyone with a link leave the cluster's access control.
+    snapshots: { external_enabled: grafana.externalSnapshots },
+    public_dashboards: { enabled: grafana.publicDashboards },
     plugins: grafanaPluginSettings(grafana.plugins),
     log: { mode: "console" },
   };

@@ -5,7 +5,6 @@
 export const defaultImages = {
   prometheus: "quay.io/prometheus/prometheus:v3.14.0",
   alertmanager: "quay.io/prometheus/alertmanager:v0.34.1",
-  configReloader: "quay.io/prometheus-operator/prometheus-config-reloader:v0.93.1",
   grafana: "docker.io/grafana/grafana:13.2.0",
   loki: "docker.io/grafana/loki:3.7.7",
   // Promtail is end-of-life since 2026-03-02; 3.6.x is its last release line (see README).
@@ -19,6 +18,8 @@ export const defaultImages = {
   mailpit: "docker.io/axllent/mailpit:v1.33.1",
   // Runs observability:probes; the tests build the same release (npm run upstream-tools).
   blackboxExporter: "quay.io/prometheus/blackbox-exporter:v0.28.0",
+  // node-exporter's TLS front: serves its metrics only to callers the API server authorises (TokenReview, SubjectAccessReview).
+  kubeRbacProxy: "quay.io/brancz/kube-rbac-proxy:v0.19.1",
 } as const;
 
 export type ImageName = keyof typeof defaultImages;

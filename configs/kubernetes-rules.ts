@@ -36,7 +36,7 @@ type KubernetesSettings = Pick<StackSettings, "namespace" | "agentsNamespace" | 
 export function kubernetesAlertNamespaces(settings: KubernetesSettings): string[] {
   const explicit = settings.alerts.kubernetes.namespaces;
   if (explicit) return [...new Set(explicit)];
-  if (settings.app.namespaces.length === 0) return [];
+  if (settings.app.namespaces === "all") return [];
   return [...new Set([...settings.app.namespaces, settings.namespace, settings.agentsNamespace])];
 }
 

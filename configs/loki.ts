@@ -55,6 +55,12 @@ export interface LokiConfig {
     ingestion_burst_size_mb: number;
     reject_old_samples: boolean;
     reject_old_samples_max_age: string;
+    /** How far in the future a line's own timestamp may lie; with reject_old_samples_max_age, the bounds of a timestamp an app writes. */
+    creation_grace_period: string;
+    per_stream_rate_limit: string;
+    per_stream_rate_limit_burst: string;
+    /** `disabled` unless loki.allowDeletes: the delete API is open to anyone who reaches Loki. */
+    deletion_mode: "disabled" | "filter-and-delete";
     allow_structured_metadata: boolean;
   };
   analytics: { reporting_enabled: boolean };
@@ -93,6 +99,9 @@ export const LOKI_SCHEMA_START = "2024-04-01";
 
 type LokiSettings = Pick<StackSettings, "loki" | "namespace">;
 
+/** A line stamped up to ten minutes ahead (a fast clock) is kept; further ahead it is refused, counted in loki_discarded_samples_total. */
+const CREATION_GRACE_PERIOD = "10m";
+
 /** Three or more replicas run HA monolithic; one runs alone on its volume (2 is refused in settings). */
 export function isLokiHa(loki: StackSettings["loki"]): boolean {
   return loki.replicas >= 3;
@@ -112,6 +121,10 @@ function baseConfig(settings: Pick<StackSettings, "loki">): Omit<LokiConfig, "co
       ingestion_burst_size_mb: loki.ingestionBurstMb,
       reject_old_samples: true,
       reject_old_samples_max_age: loki.rejectOlderThan,
+      creation_grace_period: CREATION_GRACE_PERIOD,
+      per_stream_rate_limit: `${loki.perStreamRateLimitMb}MB`,
+      per_stream_rate_limit_burst: `${loki.perStreamBurstMb}MB`,
+      deletion_mode: loki.allowDeletes ? "filter-and-delete" : "disabled",
       allow_structured_metadata: true,
     },
     analytics: { reporting_enabled: false },

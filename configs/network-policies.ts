@@ -16,9 +16,13 @@ export interface NetworkPolicyPort {
   port?: number;
   protocol: "TCP" | "UDP";
 }
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }[];
+}
 export interface NetworkPolicyPeer {
-  podSelector?: { matchLabels?: Record<string, string> };
-  namespaceSelector?: { matchLabels?: Record<string, string> };
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
   ipBlock?: { cidr: string; except?: string[] };
 }
 export interface NetworkPolicySpec {
@@ -54,7 +58,9 @@ export const PORTS = {
 
 const tcp = (port: number): NetworkPolicyPort => ({ port, protocol: "TCP" });
 const pod = (name: string): NetworkPolicyPeer => ({ podSelector: { matchLabels: { "app.kubernetes.io/name": name } } });
-const namespace = (name: string): NetworkPolicyPeer => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
+/** The label the API server sets on every namespace to its name. */
+const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+const namespace = (name: string): NetworkPolicyPeer => ({ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: name } } });
 const podIn = (ns: string, name: string): NetworkPolicyPeer => ({ ...namespace(ns), ...pod(name) });
 /**
  * Any address outside the cluster, IPv4 and IPv6: the pod and Service ranges are cut out, so a rule
@@ -132,11 +138,16 @@ export function buildNetworkPolicies(settings: StackSettings): NamedNetworkPolic
   // Grafana itself calls the provider's token and UserInfo endpoints; the browser alone visits authUrl.
   const oidc = settings.grafana.auth.oidc;
   const oidcDestinations = oidc ? [urlDestination(oidc.tokenUrl, servers), urlDestination(oidc.apiUrl, servers)] : [];
+  // "all": every namespace but the stack's own, so an annotated pod's port (or a redirect) never
+  // opens a path to Loki, Grafana or the agents on ports Prometheus does not otherwise use.
   const appPeers: NetworkPolicyPeer[] =
-    settings.app.namespaces.length > 0 ? settings.app.namespaces.map(namespace) : [{ namespaceSelector: {} }];
+    settings.app.namespaces === "all"
+      ? [{ namespaceSelector: { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: "NotIn", values: [settings.namespace, agents] } ] } }]
+      : settings.app.namespaces.map(namespace);
   // Each target on its port, unless the app's rule (its namespaces, any port) or the nodes' rule
   // (node-exporter's and the kubelet's ports on the node ranges) lets Prometheus reach it already.
-  const appNamespace = (ns: string) => settings.app.namespaces.length === 0 || settings.app.namespaces.includes(ns);
+  const appNamespaces = settings.app.namespaces;
+  const appNamespace = (ns: string) => (appNamespaces === "all" ? ![servers, agents].includes(ns) : appNamespaces.includes(ns));
   const inAppNamespaces = (d: Destination) => d.where.kind === "namespace" && appNamespace(d.where.namespace);
   // `svc.ns` in an app namespace: the app's rule reaches the Service; only the outside name is left.
   const outsideHalf = (d: Destination): Destination => (d.where.kind === "namespaceOrInternet" && appNamespace(d.where.namespace) ? { ...d, where: { kind: "internet" } } : d);

@@ -1,7 +1,9 @@
 import { BLACKBOX_PROBE_PATH, PROBE_LABEL } from "./blackbox-exporter";
+import { KEEP_DROPPED_TARGETS, ScrapeLimitFields, scrapeLimits } from "./scrape-limits";
 import { CADVISOR_METRICS_PATH, KUBELET_JOB, SCRAPE_JOBS, STATIC_APP_JOB_SUFFIX } from "./scrape-jobs";
 import { hostPort, ServiceAddress } from "./service-address";
 import { Probe, StackSettings } from "./settings";
+import { clientConfig, HttpClientConfig } from "./web-auth";
 
 /** The subset of prometheus.yml this stack writes, field names as in the upstream reference. */
 export interface PrometheusConfig {
@@ -9,6 +11,7 @@ export interface PrometheusConfig {
     scrape_interval: string;
     evaluation_interval: string;
     external_labels: Record<string, string>;
+    keep_dropped_targets: number;
   };
   alerting?: { alert_relabel_configs?: RelabelConfig[]; alertmanagers: AlertmanagerEndpoint[] };
   rule_files: string[];
@@ -24,6 +27,9 @@ export interface RemoteWriteConfig {
 /** Where the Prometheus pod mounts its Secret; the config names the file, never the password. */
 export const PROMETHEUS_SECRETS_DIR = "/etc/prometheus-secrets";
 export const REMOTE_WRITE_PASSWORD_FILE = "remote-write-password";
+/** The stack user's passwords to Prometheus' own API (self-scrape, the probes) and to Alertmanager's. */
+export const PROMETHEUS_WEB_PASSWORD_FILE = "prometheus-web-password";
+export const ALERTMANAGER_WEB_PASSWORD_FILE = "alertmanager-web-password";
 
 export interface StaticConfig {
   targets: string[];
@@ -44,7 +50,7 @@ export interface RelabelConfig {
   action?: "replace" | "keep" | "drop" | "labelmap" | "labeldrop" | "labelkeep";
 }
 
-export interface ScrapeConfig {
+export interface ScrapeConfig extends Partial<ScrapeLimitFields> {
   job_name: string;
   /** Keep the scraped series' own labels over the target's where they clash (an exporter describing other objects). */
   honor_labels?: boolean;
@@ -56,11 +62,15 @@ export interface ScrapeConfig {
   relabel_configs?: RelabelConfig[];
   metric_relabel_configs?: RelabelConfig[];
   authorization?: { credentials_file: string };
-  tls_config?: { ca_file?: string; insecure_skip_verify?: boolean };
+  basic_auth?: HttpClientConfig["basic_auth"];
+  tls_config?: { ca_file?: string; server_name?: string; insecure_skip_verify?: boolean };
+  /** A target's redirect is followed unless false: a tenant's 302 would send Prometheus anywhere it can reach. */
+  follow_redirects?: boolean;
 }
 
 export interface AlertmanagerEndpoint {
   api_version: "v2";
+  basic_auth?: HttpClientConfig["basic_auth"];
   static_configs?: StaticConfig[];
   kubernetes_sd_configs?: KubernetesSdConfig[];
   relabel_configs?: RelabelConfig[];
@@ -128,6 +138,14 @@ function cadvisorJob(): ScrapeConfig {
 }
 
 /**
+ * node-exporter answers only through kube-rbac-proxy: https (its own self-signed certificate, as
+ * kube-prometheus runs it), and only for a token the API server says may GET `/metrics`: Prometheus'.
+ */
+function nodeExporterAccess(): Pick<ScrapeConfig, "scheme" | "authorization" | "tls_config"> {
+  return { scheme: "https", authorization: { credentials_file: SERVICE_ACCOUNT_TOKEN_FILE }, tls_config: { insecure_skip_verify: true } };
+}
+
+/**
  * kube-state-metrics' series describe other objects and carry their `namespace`, `pod`, `node`:
  * honour those, and add none of KSM's own pod (a node's metrics would otherwise look like they
  * belong to the monitoring namespace).
@@ -166,6 +184,8 @@ export interface PrometheusInputs {
   >;
   /** Find the app's pods and the kubelets through the Kubernetes API (off only in tests that run outside a cluster). */
   discoverAppPods: boolean;
+  /** Folder of the password files; the pod's mount path unless a test runs Prometheus elsewhere. */
+  secretsDir?: string;
 }
 
 /**
@@ -190,11 +210,40 @@ function serviceDiscovery(address: ServiceAddress): Pick<ScrapeConfig, "static_c
   };
 }
 
-/** Pods that opt in with `prometheus.io/scrape: "true"`; `prometheus.io/port`, `/path` and `/scheme` override the defaults. */
-function annotatedPodsDiscovery(namespaces: string[]): Pick<ScrapeConfig, "kubernetes_sd_configs" | "relabel_configs"> {
+/**
+ * Labels a scraped series may not bring in: `cluster`, `env` and `prometheus_replica` are external
+ * labels Prometheus adds only where a series lacks them, `severity` and `alertname` steer routing and
+ * inhibition, and a `service` or `up` of its own would let a pod speak for another. Our own target
+ * labels (job, instance, namespace, pod, app, service) already win over the scraped ones, which
+ * Prometheus keeps as `exported_<name>`.
+ */
+export const FORGEABLE_LABELS = ["cluster", "env", "severity", "alertname", "prometheus_replica", "exported_service"];
+
+/**
+ * Series names Prometheus writes itself: a target's `up` and `scrape_*` (added after the scrape, so
+ * they stay) and the rules' `ALERTS`. Scraped from a tenant they would fake an outage, a limit hit or
+ * a firing alert on the dashboards.
+ */
+export const SYNTHETIC_SERIES = "up|scrape_.+|ALERTS|ALERTS_FOR_STATE";
+
+/** What the app's jobs keep of a scrape: none of Prometheus' own series names, none of the labels above. Any pod of the app's namespaces is a tenant. */
+function tenantMetricRelabelling(alsoDrop: string[] = []): RelabelConfig[] {
+  return [
+    { source_labels: ["__name__"], regex: SYNTHETIC_SERIES, action: "drop" },
+    { regex: [...FORGEABLE_LABELS, ...alsoDrop].join("|"), action: "labeldrop" },
+  ];
+}
+
+/**
+ * Pods that opt in with `prometheus.io/scrape: "true"`; `prometheus.io/port`, `/path` and `/scheme`
+ * override the defaults. `service` is always ours: the pod's `app` label, else its
+ * `app.kubernetes.io/name`, else the pod's own name, so a pod without labels is still one service
+ * (alerts are grouped and inhibited by it) and never takes the name a scraped series offers.
+ */
+function annotatedPodsDiscovery(namespaces: "all" | string[]): Pick<ScrapeConfig, "kubernetes_sd_configs" | "relabel_configs"> {
   const annotation = (name: string) => `__meta_kubernetes_pod_annotation_prometheus_io_${name}`;
   return {
-    kubernetes_sd_configs: [{ role: "pod", ...(namespaces.length > 0 ? { namespaces: { names: namespaces } } : {}) }],
+    kubernetes_sd_configs: [{ role: "pod", ...(namespaces === "all" ? {} : { namespaces: { names: namespaces } }) }],
     relabel_configs: [
       { source_labels: [annotation("scrape")], regex: "true", action: "keep" },
       { source_labels: ["__meta_kubernetes_pod_phase"], regex: "Pending|Succeeded|Failed", action: "drop" },
@@ -210,6 +259,8 @@ function annotatedPodsDiscovery(namespaces: string[]): Pick<ScrapeConfig, "kuber
       { source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod" },
       { source_labels: ["__meta_kubernetes_pod_label_app"], target_label: "app" },
       { source_labels: ["__meta_kubernetes_pod_label_app_kubernetes_io_name"], regex: "(.+)", target_label: "app" },
+      { source_labels: ["__meta_kubernetes_pod_name"], target_label: "service" },
+      { source_labels: ["__meta_kubernetes_pod_label_app_kubernetes_io_name"], regex: "(.+)", target_label: "service" },
       { source_labels: ["__meta_kubernetes_pod_label_app"], regex: "(.+)", target_label: "service" },
     ],
   };
@@ -238,12 +289,18 @@ export function blackboxProbeJob(probes: Probe[], interval: string, exporter: Se
 export function buildPrometheusConfig(inputs: PrometheusInputs): PrometheusConfig {
   const { settings, targets } = inputs;
   const { app, exporters, prometheus } = settings;
+  const secretsDir = inputs.secretsDir ?? PROMETHEUS_SECRETS_DIR;
+  const basicAuth = (file: string) => clientConfig(`${secretsDir}/${file}`).basic_auth;
+  /** Every job carries its limits; the app's (annotated pods and static targets) share the app job's. */
+  const limited = (job: ScrapeConfig, jobLabel = job.job_name): ScrapeConfig => ({ ...job, ...scrapeLimits(jobLabel, settings) });
 
   const appJob: ScrapeConfig = {
     job_name: app.job,
     scrape_interval: app.scrapeInterval,
     metrics_path: app.metricsPath,
+    follow_redirects: false,
     ...(inputs.discoverAppPods ? annotatedPodsDiscovery(app.namespaces) : {}),
+    metric_relabel_configs: tenantMetricRelabelling(),
   };
   // Outside the cluster, so in a scrape config of their own: the pod job's relabelling keeps only
   // annotated pods and would drop them. The `job` label is the app's, so rules and dashboards see one job.
@@ -251,17 +308,21 @@ export function buildPrometheusConfig(inputs: PrometheusInputs): PrometheusConfi
     job_name: `${app.job}${STATIC_APP_JOB_SUFFIX}`,
     scrape_interval: app.scrapeInterval,
     metrics_path: app.metricsPath,
-    static_configs: [{ targets: app.staticTargets, labels: { job: app.job } }],
+    follow_redirects: false,
+    static_configs: [{ targets: app.staticTargets, labels: { job: app.job, service: app.job } }],
+    // No namespace or pod of ours to win over a scraped one here: drop those too, so no static target
+    // passes for a pod of the app's namespaces.
+    metric_relabel_configs: tenantMetricRelabelling(["namespace", "pod"]),
   };
 
-  const serviceJobs: [string, ServiceAddress | undefined][] = [
-    [SCRAPE_JOBS.nodeExporter, targets.nodeExporter],
-    [SCRAPE_JOBS.alertmanager, targets.alertmanager],
-    [SCRAPE_JOBS.grafana, targets.grafana],
-    [SCRAPE_JOBS.loki, targets.loki],
-    [SCRAPE_JOBS.promtail, targets.promtail],
-    [SCRAPE_JOBS.alloy, targets.alloy],
-    [SCRAPE_JOBS.kubeStateMetricsTelemetry, targets.kubeStateMetricsTelemetry],
+  const serviceJobs: [string, ServiceAddress | undefined, Pick<ScrapeConfig, "basic_auth" | "scheme" | "authorization" | "tls_config">][] = [
+    [SCRAPE_JOBS.nodeExporter, targets.nodeExporter, nodeExporterAccess()],
+    [SCRAPE_JOBS.alertmanager, targets.alertmanager, { basic_auth: basicAuth(ALERTMANAGER_WEB_PASSWORD_FILE) }],
+    [SCRAPE_JOBS.grafana, targets.grafana, {}],
+    [SCRAPE_JOBS.loki, targets.loki, {}],
+    [SCRAPE_JOBS.promtail, targets.promtail, {}],
+    [SCRAPE_JOBS.alloy, targets.alloy, {}],
+    [SCRAPE_JOBS.kubeStateMetricsTelemetry, targets.kubeStateMetricsTelemetry, {}],
   ];
   const exporterJobs: [string, string | undefined][] = [
     [SCRAPE_JOBS.redis, exporters.redis],
@@ -277,12 +338,13 @@ export function buildPrometheusConfig(inputs: PrometheusInputs): PrometheusConfi
         env: settings.environment,
         ...(prometheus.replicas > 1 ? { [PROMETHEUS_REPLICA_LABEL]: `\${${PROMETHEUS_REPLICA_ENV}}` } : {}),
       },
+      keep_dropped_targets: KEEP_DROPPED_TARGETS,
     },
     ...(targets.alertmanager
       ? {
           alerting: {
             ...(prometheus.replicas > 1 ? { alert_relabel_configs: [{ regex: PROMETHEUS_REPLICA_LABEL, action: "labeldrop" as const }] } : {}),
-            alertmanagers: [{ api_version: "v2" as const, ...serviceDiscovery(targets.alertmanager) }],
+            alertmanagers: [{ api_version: "v2" as const, basic_auth: basicAuth(ALERTMANAGER_WEB_PASSWORD_FILE), ...serviceDiscovery(targets.alertmanager) }],
           },
         }
       : {}),
@@ -292,20 +354,20 @@ export function buildPrometheusConfig(inputs: PrometheusInputs): PrometheusConfi
           remote_write: [
             {
               url: prometheus.remoteWrite.url,
-              basic_auth: { username: prometheus.remoteWrite.username, password_file: `${PROMETHEUS_SECRETS_DIR}/${REMOTE_WRITE_PASSWORD_FILE}` },
+              basic_auth: { username: prometheus.remoteWrite.username, password_file: `${secretsDir}/${REMOTE_WRITE_PASSWORD_FILE}` },
             },
           ],
         }
       : {}),
     scrape_configs: [
-      { job_name: SCRAPE_JOBS.prometheus, static_configs: [{ targets: [`localhost:${PROMETHEUS_PORT}`] }] },
-      ...(appJob.kubernetes_sd_configs ? [appJob] : []),
-      ...(app.staticTargets.length > 0 ? [staticAppJob] : []),
-      ...serviceJobs.flatMap(([job, address]) => (address ? [{ job_name: job, ...serviceDiscovery(address) }] : [])),
-      ...(targets.kubeStateMetrics ? [kubeStateMetricsJob(targets.kubeStateMetrics)] : []),
-      ...exporterJobs.flatMap(([job, target]) => (target ? [{ job_name: job, static_configs: [{ targets: [target] }] }] : [])),
-      ...(inputs.discoverAppPods ? [kubeletVolumeStatsJob(), cadvisorJob()] : []),
-      ...(targets.blackboxExporter && settings.probes.length > 0 ? [blackboxProbeJob(settings.probes, settings.blackboxExporter.interval, targets.blackboxExporter)] : []),
+      limited({ job_name: SCRAPE_JOBS.prometheus, basic_auth: basicAuth(PROMETHEUS_WEB_PASSWORD_FILE), static_configs: [{ targets: [`localhost:${PROMETHEUS_PORT}`] }] }),
+      ...(appJob.kubernetes_sd_configs ? [limited(appJob)] : []),
+      ...(app.staticTargets.length > 0 ? [limited(staticAppJob, app.job)] : []),
+      ...serviceJobs.flatMap(([job, address, auth]) => (address ? [limited({ job_name: job, ...auth, ...serviceDiscovery(address) })] : [])),
+      ...(targets.kubeStateMetrics ? [limited(kubeStateMetricsJob(targets.kubeStateMetrics))] : []),
+      ...exporterJobs.flatMap(([job, target]) => (target ? [limited({ job_name: job, static_configs: [{ targets: [target] }] })] : [])),
+      ...(inputs.discoverAppPods ? [limited(kubeletVolumeStatsJob()), limited(cadvisorJob())] : []),
+      ...(targets.blackboxExporter && settings.probes.length > 0 ? [limited(blackboxProbeJob(settings.probes, settings.blackboxExporter.interval, targets.blackboxExporter))] : []),
     ],
   };
 }
@@ -329,4 +391,15 @@ export const commandLineFlags = (flags: Record<string, string>) => Object.entrie
 /** `--storage.tsdb.retention.size`: a share of the volume, in whole MiB, so the disk never fills. */
 export function retentionSize(storageGi: number, ratio: number): string {
   return `${Math.floor(storageGi * 1024 * ratio)}MB`;
+}
+
+/**
+ * Flags every Prometheus of the stack runs with (the tests' too). --config.auto-reload: Prometheus
+ * reloads prometheus.yml and its rule files when their content changes (checked every
+ * `intervalSeconds`), so no sidecar needs the lifecycle API. extra-scrape-metrics: each target's
+ * `scrape_sample_limit`, which ScrapeSampleLimitHit compares with what the target offered.
+ * (Prometheus 3.14's --help; in 3.0 auto-reload was the feature flag auto-reload-config.)
+ */
+export function prometheusReloadAndScrapeFlags(intervalSeconds = 30): string[] {
+  return ["--config.auto-reload", `--config.auto-reload-interval=${intervalSeconds}s`, "--enable-feature=extra-scrape-metrics"];
 }

@@ -1,4 +1,4 @@
-import { FASTAPI_LOG_FIELDS, FASTAPI_LOG_LABELS, FASTAPI_TIMESTAMP_FORMAT, LogDestination } from "./log-destination";
+import { appLogSelector, FASTAPI_LOG_FIELDS, FASTAPI_LOG_LABELS, FASTAPI_LOG_METADATA, FASTAPI_TIMESTAMP_FORMAT, LogDestination, namespaceRateLimit } from "./log-destination";
 import { LogRelabelRule, podLogRelabelRules, SYSTEM_LOGS } from "./pod-log-discovery";
 import { StackSettings } from "./settings";
 
@@ -14,6 +14,8 @@ export type PipelineStage =
   | { cri: Record<string, never> }
   | { json: { expressions: Record<string, string> } }
   | { labels: Record<string, null> }
+  | { structured_metadata: Record<string, null> }
+  | { limit: ReturnType<typeof namespaceRateLimit> }
   | { timestamp: { source: string; format: string } }
   | { match: { selector: string; stages: PipelineStage[] } };
 
@@ -33,12 +35,13 @@ export function fastapiPipeline(): PipelineStage[] {
   return [
     { json: { expressions: { ...FASTAPI_LOG_FIELDS } } },
     { labels: Object.fromEntries(FASTAPI_LOG_LABELS.map((label) => [label, null])) },
+    { structured_metadata: Object.fromEntries(FASTAPI_LOG_METADATA.map((key) => [key, null])) },
     { timestamp: { source: "timestamp", format: FASTAPI_TIMESTAMP_FORMAT } },
   ];
 }
 
 export interface PromtailInputs {
-  settings: Pick<StackSettings, "cluster" | "app">;
+  settings: Pick<StackSettings, "cluster" | "app" | "logAgentLimits">;
   destination: LogDestination;
 }
 
@@ -66,7 +69,8 @@ export function buildPromtailConfig(inputs: PromtailInputs): PromtailConfig {
         ],
         pipeline_stages: [
           { cri: {} },
-          { match: { selector: `{app="${inputs.settings.app.logAppLabel}"}`, stages: fastapiPipeline() } },
+          { limit: namespaceRateLimit(inputs.settings.logAgentLimits) },
+          { match: { selector: appLogSelector(inputs.settings.app), stages: fastapiPipeline() } },
         ],
       },
       {

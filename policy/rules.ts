@@ -219,12 +219,13 @@ export const POD_SECURITY_EXCEPTIONS: PodSecurityException[] = [
   {
     kind: "DaemonSet",
     name: "node-exporter",
-    image: "node-exporter",
+    // node-exporter itself listens on the node's loopback only; its kube-rbac-proxy holds the node's port.
+    image: "kube-rbac-proxy",
     pod: ["hostNetwork", "hostPID", "hostPath"],
     container: ["hostPorts"],
     reason:
-      "reports the node rather than its own container: the host's network and PID namespaces, read-only /proc, /sys and /, " +
-      "and its port on the node's address",
+      "reports the node rather than its own container: the host's network and PID namespaces, read-only /proc, /sys and /; " +
+      "its kube-rbac-proxy serves it on the node's address (TLS, callers the API server authorises)",
   },
 ];
 

@@ -10,6 +10,9 @@ const SECRETS = {
   discordWebhookUrl: "https://discord.com/api/webhooks/1/discord-7f3a9c1e",
   grafanaAdminPassword: "grafana-pass-7f3a9c1e",
   grafanaOidcClientSecret: "oidc-secret-7f3a9c1e",
+  prometheusWebPassword: "prometheus-web-7f3a9c1e",
+  alertmanagerWebPassword: "alertmanager-web-7f3a9c1e",
+  grafanaSecretKey: "grafana-key-7f3a9c1e",
 };
 const SSO = {
   storageGi: 10,
@@ -31,7 +34,24 @@ describe("secret settings", () => {
     }
     // The Secrets hold the files the configs point at, redacted in the render.
     const secretKeys = r.manifests.filter((m) => m.kind === "Secret").flatMap((m) => Object.keys(m.stringData));
-    expect(secretKeys.sort()).toEqual(["admin-password", "discord-webhook-url", "oidc-client-secret", "slack-webhook-url", "smtp-password"]);
+    expect(secretKeys.sort()).toEqual([
+      "admin-password",
+      "alertmanager-web-password",
+      "discord-webhook-url",
+      "oidc-client-secret",
+      // The stack user's credentials for each server's clients (prometheus-web-client, alertmanager-web-client) …
+      "password",
+      "password",
+      "prometheus-web-password",
+      "secret-key",
+      "slack-webhook-url",
+      "smtp-password",
+      "username",
+      "username",
+      // … and each server's bcrypt hash (prometheus-web-config, alertmanager-web-config).
+      "web.yml",
+      "web.yml",
+    ]);
     for (const secret of r.manifests.filter((m) => m.kind === "Secret")) {
       expect(Object.values(secret.stringData).every((v) => v === "<redacted>")).toBe(true);
     }

@@ -34,6 +34,22 @@ export const stackHealth: DashboardDefinition = {
           row: "Scraping",
           panels: [
             timeSeriesPanel({ title: "Targets up by job", description: "Targets answering scrapes, per job.", queries: [promQuery(aggregate("sum", `up{${SELECTED}}`, ["job"]), "{{job}}")] }),
+            timeSeriesPanel({
+              title: "Top series by job and namespace",
+              description:
+                "Samples each job brings in per scrape, by namespace (one per series it stores): who fills Prometheus' head block. Look here when PrometheusHeadSeriesNearBudget fires; a target over its job's sample_limit is refused and shows in ScrapeSampleLimitHit instead.",
+              queries: [promQuery(`topk(15, ${aggregate("sum", "scrape_samples_post_metric_relabeling", ["job", "namespace"])})`, "{{job}} {{namespace}}")],
+            }),
+            timeSeriesPanel({
+              title: "Scrapes refused for their size",
+              description: "Scrapes Prometheus refused per second because a target exceeded its job's sample, label or body size limit: those targets store nothing.",
+              unit: units.Short,
+              thresholds: FAILURES_EXPECTED_ZERO,
+              queries: [
+                promQuery(sumRate("prometheus_target_scrapes_exceeded_sample_limit_total", JOBS.prometheus), "sample limit"),
+                promQuery(sumRate("prometheus_target_scrapes_exceeded_body_size_limit_total", JOBS.prometheus), "body size limit"),
+              ],
+            }),
             timeSeriesPanel({ title: "Scrape duration by job", description: "Slowest scrape per job: near the scrape timeout, samples go missing.", unit: units.Seconds, queries: [promQuery(aggregate("max", `scrape_duration_seconds{${SELECTED}}`, ["job"]), "{{job}}")] }),
           ],
         },

@@ -78,6 +78,11 @@ export const alertsSchema = z
     lokiDiscardingLogs: forOnly("15m"),
     logAgentDown: forOnly("5m"),
     logAgentDroppingLogs: forOnly("5m"),
+    scrapeSampleLimitHit: forOnly("5m").describe("ScrapeSampleLimitHit: how long a target may keep exceeding its job's sample_limit (and be refused) before the alert fires."),
+    prometheusHeadSeriesNearBudget: threshold(share, 0.8, "15m").describe(
+      "PrometheusHeadSeriesNearBudget: share of the series budget (prometheus.scrapeLimits.seriesBudget) Prometheus' head block may hold before the alert fires, and for how long.",
+    ),
+    prometheusConfigReloadFailed: forOnly("10m").describe("PrometheusConfigReloadFailed: how long Prometheus may keep running an older config because the newest one (prometheus.yml or a rule file) was refused."),
     /** Which namespaces the Kubernetes alerts (pods, workloads, volumes) watch; node alerts watch every node. */
     kubernetes: z
       .object({
@@ -85,7 +90,7 @@ export const alertsSchema = z
           .array(dnsLabel)
           .optional()
           .describe(
-            "Namespaces whose pods, workloads and volumes the Kubernetes alerts watch. Unset: the app's namespaces (app.namespaces) plus the stack's own two; when app.namespaces is empty (the app is discovered everywhere), every namespace. An empty list also means every namespace.",
+            "Namespaces whose pods, workloads and volumes the Kubernetes alerts watch. Unset: the app's namespaces (app.namespaces) plus the stack's own two; when app.namespaces is all, every namespace. An empty list also means every namespace.",
           ),
       })
       .strict()

@@ -19,8 +19,18 @@ export const appSchema = z
     metricsPath: grammar(metricsPathProblem)
       .default("/metrics")
       .describe("Path of the app's metrics; pods override it with the prometheus.io/path annotation."),
-    /** Namespaces to discover annotated pods in; empty means all. */
-    namespaces: z.array(dnsLabel).default([]).describe("Namespaces to discover annotated pods in; empty means all."),
+    /**
+     * Namespaces whose annotated pods are the app: scraped as its job, read by its alert rules, their
+     * JSON logs parsed. "all" opens every namespace to any pod that asks; required outside dev.
+     */
+    namespaces: z
+      .union([z.literal("all"), z.array(dnsLabel).nonempty("must list at least one namespace, or be \"all\"")], {
+        errorMap: (issue, ctx) => (issue.code === "invalid_union" ? { message: 'must be a list of namespaces like [trading], or "all"' } : { message: ctx.defaultError }),
+      })
+      .optional()
+      .describe(
+        'Namespaces whose annotated pods are the app: scraped as its job, read by its alert rules, their JSON logs parsed; a pod anywhere else cannot page on-call as the app. "all" for every namespace. Required unless environment is dev (where unset means "all").',
+      ),
     /** Targets outside the cluster, scraped as the same job. */
     staticTargets: z
       .array(hostPort)
@@ -34,8 +44,19 @@ export const appSchema = z
   .strict()
   .default({});
 
+/** Stacks whose `environment` is this may leave `app.namespaces` unset (meaning "all"): a laptop cluster has no tenants. */
+export const DEV_ENVIRONMENT = "dev";
+
+/** Outside dev, the stack must say which namespaces are the app's: every other pod is a tenant. */
+export function appNamespacesProblems(app: z.infer<typeof appSchema>, environment: string): string[] {
+  if (app.namespaces !== undefined || environment === DEV_ENVIRONMENT) return [];
+  return [
+    `${settingKey(["app", "namespaces"])}: is required because ${settingKey(["environment"])} is ${environment}, not ${DEV_ENVIRONMENT}: list the namespaces of the app's pods, e.g. [trading], so a pod elsewhere cannot be scraped, alert or page as the app; or set "all" to accept annotated pods of every namespace`,
+  ];
+}
+
 /** The app's job is selected by name in rules and dashboards: a built-in job's name would mix the two. */
-export function appJobProblems(app: z.infer<typeof appSchema>): string[] {
+export function appJobProblems(app: Pick<z.infer<typeof appSchema>, "job">): string[] {
   if (!BUILT_IN_JOB_NAMES.includes(app.job)) return [];
   return [`${settingKey(["app", "job"])}: must not be the name of a built-in scrape job (${BUILT_IN_JOB_NAMES.join(", ")})`];
 }

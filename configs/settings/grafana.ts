@@ -118,11 +118,28 @@ export const grafanaSchema = z
       .object({
         host: grammar(ingressHostProblem),
         className: dnsSubdomain.optional(),
-        /** Secret holding the TLS certificate for the host; unset serves plain HTTP. */
-        tlsSecretName: dnsSubdomain.optional().describe("Secret holding the TLS certificate for the host; unset serves plain HTTP."),
+        /** Secret holding the TLS certificate for the host; required unless allowPlainHttp. */
+        tlsSecretName: dnsSubdomain.optional().describe("Secret holding the TLS certificate for the host; required unless allowPlainHttp is true."),
+        allowPlainHttp: z
+          .boolean()
+          .default(false)
+          .describe("Serve the Ingress without TLS: only for a laptop stack, where passwords and session cookies would otherwise cross the network in clear."),
       })
       .strict()
+      .refine((ingress) => ingress.tlsSecretName !== undefined || ingress.allowPlainHttp, {
+        message:
+          "is required: without TLS the Ingress sends Grafana's passwords and session cookies in clear; name the Secret holding the host's certificate, or set grafana.ingress.allowPlainHttp: true on a laptop stack",
+        path: ["tlsSecretName"],
+      })
       .optional(),
+    externalSnapshots: z
+      .boolean()
+      .default(false)
+      .describe("Let users publish dashboard snapshots, with their data, to Grafana's public snapshot service (snapshots.raintank.io) ([snapshots] external_enabled)."),
+    publicDashboards: z
+      .boolean()
+      .default(false)
+      .describe("Let editors share a dashboard with anyone who has its link, without a login ([public_dashboards] enabled)."),
     /** grafana.com dashboards fetched when the Grafana pod starts; empty (the default) fetches none. */
     communityDashboards: z
       .array(communityDashboardSchema)

@@ -9,7 +9,7 @@ import { defaultImages, Images } from "../images";
 import { decodeAsSchema, reservedKeyProblems } from "../pulumi-values";
 import { alertmanagerSchema } from "./alertmanager";
 import { alertsSchema } from "./alerts";
-import { appJobProblems, appSchema } from "./app";
+import { appJobProblems, appNamespacesProblems, appSchema } from "./app";
 import { capacitySchema } from "./capacity";
 import { exportersSchema } from "./exporters";
 import { HttpUrl, parseHttpUrl } from "./addresses";
@@ -17,7 +17,7 @@ import { dns1123LabelProblem } from "./grammars";
 import { grafanaRootUrl, grafanaSchema } from "./grafana";
 import { imagesSchema } from "./images";
 import { kubeStateMetricsSchema } from "./kube-state-metrics";
-import { alloySchema, logAgentSchema, promtailSchema } from "./log-agents";
+import { alloySchema, logAgentLimitsSchema, logAgentSchema, promtailSchema } from "./log-agents";
 import { externalLokiSchema, lokiReplicationProblems, lokiSchema } from "./loki";
 import { mailCatcherSchema } from "./mail-catcher";
 import { networkPoliciesSchema } from "./network-policies";
@@ -25,6 +25,7 @@ import { nodeExporterSchema } from "./node-exporter";
 import { describeIssue, firstPerKey, settingKey, SettingsError } from "./problems";
 import { blackboxExporterSchema, icmpProblems, probesSchema } from "./probes";
 import { prometheusSchema } from "./prometheus";
+import { BUILT_IN_JOB_NAMES } from "../scrape-jobs";
 import { SECRET_KEYS, SecretKey, secretValueProblem } from "./secrets";
 import { dnsSubdomain, durationToMs, labelValue, namespaceName } from "./value-schemas";
 
@@ -61,6 +62,7 @@ export const settingsSchema = z
     logAgent: logAgentSchema,
     promtail: promtailSchema,
     alloy: alloySchema,
+    logAgentLimits: logAgentLimitsSchema,
     externalLoki: externalLokiSchema,
     nodeExporter: nodeExporterSchema,
     mailCatcher: mailCatcherSchema,
@@ -77,8 +79,10 @@ export const settingsSchema = z
   .strict();
 
 type ParsedSettings = z.infer<typeof settingsSchema>;
-export type StackSettings = Omit<ParsedSettings, "images" | "agentsNamespace" | "loki"> & {
+export type StackSettings = Omit<ParsedSettings, "images" | "agentsNamespace" | "loki" | "app"> & {
   images: Images;
+  /** `namespaces` resolved: unset (allowed only in dev) means "all". */
+  app: Omit<ParsedSettings["app"], "namespaces"> & { namespaces: "all" | string[] };
   agentsNamespace: string;
   /** `enabled` resolved: unset means in-cluster Loki unless externalLoki is set. */
   loki: ParsedSettings["loki"] & { enabled: boolean };
@@ -145,6 +149,7 @@ export function parseSettings(raw: RawSettings): StackSettings {
     images: { ...defaultImages, ...stripUndefined(parsed.images) },
     agentsNamespace: parsed.agentsNamespace ?? `${parsed.namespace}-agents`,
     loki: { ...parsed.loki, enabled: parsed.loki.enabled ?? parsed.externalLoki === undefined },
+    app: { ...parsed.app, namespaces: parsed.app.namespaces ?? "all" },
     secretsSet,
     webhookAddresses,
   };
@@ -154,6 +159,8 @@ export function parseSettings(raw: RawSettings): StackSettings {
     ...dependencyProblems(settings),
     ...derivedNameProblems(settings, parsed.agentsNamespace === undefined),
     ...appJobProblems(settings.app),
+    ...appNamespacesProblems(parsed.app, parsed.environment),
+    ...scrapeLimitJobProblems(settings),
     ...rateWindowProblems(settings),
     ...heartbeatProblems(settings, raw.secrets.heartbeatUrl?.value),
     ...capacityProblems(settings),
@@ -170,6 +177,14 @@ function derivedNameProblems(settings: StackSettings, agentsNamespaceDerived: bo
   return problem
     ? [`${settingKey(["namespace"])}: is too long for the agents' namespace derived from it (${settings.agentsNamespace}, ${problem}); shorten it or set ${settingKey(["agentsNamespace"])}`]
     : [];
+}
+
+/** Scrape limits are set per job label: a name that is no job of this stack would silently limit nothing. */
+function scrapeLimitJobProblems(settings: StackSettings): string[] {
+  const jobs = [...BUILT_IN_JOB_NAMES, settings.app.job];
+  return Object.keys(settings.prometheus.scrapeLimits.jobs)
+    .filter((job) => !jobs.includes(job))
+    .map((job) => `${settingKey(["prometheus", "scrapeLimits", "jobs", job])}: is not a scrape job of this stack; jobs: ${jobs.join(", ")}`);
 }
 
 /** rate() needs two samples in its window: a window under two scrape intervals of the slowest job it covers returns nothing. */
@@ -283,7 +298,7 @@ function ownedNamespaceProblems(settings: StackSettings): string[] {
   const owners: [string, string][] = [
     [np.ingressNamespace, `the ingress controller's namespace (${settingKey(["networkPolicies", "ingressNamespace"])})`],
     [np.dns.namespace, `the cluster DNS's namespace (${settingKey(["networkPolicies", "dns", "namespace"])})`],
-    ...settings.app.namespaces.map((ns): [string, string] => [ns, `a namespace of the app (${settingKey(["app", "namespaces"])})`]),
+    ...(settings.app.namespaces === "all" ? [] : settings.app.namespaces).map((ns): [string, string] => [ns, `a namespace of the app (${settingKey(["app", "namespaces"])})`]),
   ];
   return (["namespace", "agentsNamespace"] as const).flatMap((key) => {
     const owner = owners.find(([ns]) => ns === settings[key]);

@@ -49,6 +49,20 @@ export const lokiSchema = z
     ingestionRateMb: finite().positive("must be greater than 0 MB/s").max(1e6, "must be at most 1000000 MB/s").default(10),
     ingestionBurstMb: finite().positive("must be greater than 0 MB").max(1e6, "must be at most 1000000 MB").default(20),
     rejectOlderThan: duration.default("168h"),
+    perStreamRateLimitMb: finite()
+      .positive("must be greater than 0 MB/s")
+      .max(1e6, "must be at most 1000000 MB/s")
+      .default(2)
+      .describe("MB per second one stream (one pod's container) may push; above it Loki refuses that stream's lines, not everyone's (per_stream_rate_limit). At most ingestionRateMb."),
+    perStreamBurstMb: finite()
+      .positive("must be greater than 0 MB")
+      .max(1e6, "must be at most 1000000 MB")
+      .default(10)
+      .describe("MB one stream may push at once above its rate (per_stream_rate_limit_burst). At most ingestionBurstMb."),
+    allowDeletes: z
+      .boolean()
+      .default(false)
+      .describe("Accept log delete requests (Loki's deletion API, deletion_mode filter-and-delete). Off: nobody who reaches Loki can erase logs."),
     replicas: z
       .number({ invalid_type_error: "must be 1, or 3 or more" })
       .int("must be a whole number: 1, or 3 or more")
@@ -67,6 +81,8 @@ export const lokiSchema = z
     resources: resources("100m", "512Mi", "1Gi"),
   })
   .strict()
+  .refine((loki) => loki.perStreamRateLimitMb <= loki.ingestionRateMb, (loki) => ({ message: `must be at most ingestionRateMb (${loki.ingestionRateMb})`, path: ["perStreamRateLimitMb"] }))
+  .refine((loki) => loki.perStreamBurstMb <= loki.ingestionBurstMb, (loki) => ({ message: `must be at most ingestionBurstMb (${loki.ingestionBurstMb})`, path: ["perStreamBurstMb"] }))
   .default({});
 
 /** Loki's push path: Grafana reads from the same Loki at the URL without it. */

@@ -4,6 +4,29 @@ import { duration, finite, httpsUrl, positiveSize, resources, serviceToggle, sin
 
 const basicAuthEndpoint = z.object({ url: httpsUrl({ query: true }), username: singleLine }).strict();
 
+const MAX_LIMIT = 1e9;
+const limit = (unit: string) =>
+  z
+    .number({ invalid_type_error: `must be a whole number of ${unit}` })
+    .int(`must be a whole number of ${unit}`)
+    .min(1, `must be a whole number of ${unit} from 1 to ${MAX_LIMIT}`)
+    .max(MAX_LIMIT, `must be a whole number of ${unit} from 1 to ${MAX_LIMIT}`);
+
+/** One job's scrape limits; each unset one is derived (configs/scrape-limits.ts). */
+const jobLimits = z
+  .object({
+    sampleLimit: limit("samples").optional().describe("Samples one target may expose after relabelling; over it the whole scrape is refused (sample_limit)."),
+    targetLimit: limit("targets").optional().describe("Targets the job may have; over it every target of the job is refused (target_limit)."),
+    labelLimit: limit("labels").optional().describe("Labels one series may carry (label_limit)."),
+    labelNameLengthLimit: limit("characters").optional().describe("Length of a label name (label_name_length_limit)."),
+    labelValueLengthLimit: limit("characters").optional().describe("Length of a label value (label_value_length_limit)."),
+    bodySizeLimitMb: limit("MiB").optional().describe("Uncompressed size of one scrape's body (body_size_limit)."),
+  })
+  .strict();
+
+/** A scrape job's name, as the `job` label carries it; settings/index.ts checks it names one of the stack's jobs. */
+const jobName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,62}$/, "must be a scrape job's name like fastapi or kube-state-metrics");
+
 export const prometheusSchema = z
   .object({
     ...serviceToggle,
@@ -29,6 +52,19 @@ export const prometheusSchema = z
       .describe(
         "How many identical Prometheus servers scrape and evaluate the same rules: 2 gives alerting HA (Alertmanager de-duplicates their alerts). Each has its own volume of storageGi; queries are not merged (that needs Thanos or remote write to Mimir).",
       ),
+    scrapeLimits: z
+      .object({
+        seriesBudget: limit("series")
+          .optional()
+          .describe("Head series Prometheus is sized for (PrometheusHeadSeriesNearBudget fires near it; the default limits are shares of it). Unset: half of resources.memoryLimit at 8 KiB per series."),
+        jobs: z
+          .record(jobName, jobLimits)
+          .default({})
+          .describe("Per job (by its job label: the app's job, node-exporter, kube-state-metrics, …), any of sampleLimit, targetLimit, labelLimit, labelNameLengthLimit, labelValueLengthLimit, bodySizeLimitMb; unset ones are derived from the series budget."),
+      })
+      .strict()
+      .default({})
+      .describe("How much one scrape may bring in: a target over a limit is refused whole and ScrapeSampleLimitHit names it, so no pod can exhaust Prometheus' memory (README: Security model)."),
     resources: resources("200m", "512Mi", "2Gi"),
   })
   .strict()

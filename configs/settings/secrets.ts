@@ -15,6 +15,9 @@ export const SECRET_KEYS = [
   "lokiObjectStorageSecretKey",
   "heartbeatUrl",
   "grafanaOidcClientSecret",
+  "prometheusWebPassword",
+  "alertmanagerWebPassword",
+  "grafanaSecretKey",
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
@@ -24,6 +27,14 @@ export const URL_SECRETS: Partial<Record<SecretKey, string>> = {
   discordWebhookUrl: "https://hooks.example.com/services/… (the webhook carries its own credentials)",
   heartbeatUrl: "https://hc-ping.com/<uuid> (the URL carries its own token)",
 };
+
+/**
+ * Passwords of the stack's own HTTP APIs: bcrypt reads at most 72 bytes (a longer one would be cut
+ * without a word), and clients read their password file with its surrounding space trimmed
+ * (Prometheus' password_file, Grafana's $__file{}), so the hash must be of exactly what they send.
+ */
+const WEB_PASSWORDS: readonly SecretKey[] = ["prometheusWebPassword", "alertmanagerWebPassword"];
+const BCRYPT_MAX_BYTES = 72;
 
 /**
  * What a secret's program reads it as: one line (Loki reads its key inside YAML, the others are files
@@ -36,5 +47,6 @@ export function secretValueProblem(key: SecretKey, value: string): string | unde
   if (value.trim() !== value) return "must not begin or end with whitespace (Prometheus, Alertmanager and Grafana trim the file they read it from)";
   const example = URL_SECRETS[key];
   if (example) return urlProblem(value, ["https"], example, { query: true });
+  if (WEB_PASSWORDS.includes(key) && Buffer.byteLength(value) > BCRYPT_MAX_BYTES) return `must be at most ${BCRYPT_MAX_BYTES} bytes (bcrypt ignores anything after that)`;
   return undefined;
 }

@@ -29,7 +29,7 @@ describe("service discovery reads EndpointSlices (core/v1 Endpoints is deprecate
   test("Prometheus may list EndpointSlices and no longer core Endpoints", () => {
     const rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] = find(r, "ClusterRole", "monitoring-prometheus").rules;
     expect(rules).toContainEqual({ apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] });
-    expect(rules.filter((rule) => rule.apiGroups.includes("")).flatMap((rule) => rule.resources)).not.toContain("endpoints");
+    expect(rules.filter((rule) => rule.apiGroups?.includes("")).flatMap((rule) => rule.resources)).not.toContain("endpoints");
   });
 });
 

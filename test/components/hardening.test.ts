@@ -34,9 +34,59 @@ describe("pod security by namespace (prod)", () => {
 
   test("the checker catches what the agents do, so the test above can fail", () => {
     expect(restrictedViolations(podTemplate(r, "node-exporter").spec)).toEqual(
-      expect.arrayContaining(["spec.hostNetwork is true", "spec.hostPID is true", "volume proc is hostPath", "container node-exporter: hostPort 9100"]),
+      expect.arrayContaining(["spec.hostNetwork is true", "spec.hostPID is true", "volume proc is hostPath", "container kube-rbac-proxy: hostPort 9100"]),
     );
     expect(restrictedViolations(podTemplate(r, "promtail").spec)).toEqual(expect.arrayContaining(["spec.securityContext.runAsUser is 0", "volume pod-logs is hostPath"]));
+  });
+
+  test("a container of a hostPID pod shares its user and group with no other container of the stack", () => {
+    // With the host's PID namespace a process reaches every process of its own user through
+    // /proc/<pid>/root: their service account tokens and mounted secrets.
+    const containers = r.manifests
+      .filter((m) => WORKLOAD_KINDS.includes(m.kind))
+      .flatMap((w) => {
+        const pod = w.spec.template.spec;
+        return containersOf(w).map((c) => ({
+          where: `${w.metadata.name}/${c.name}`,
+          hostPID: pod.hostPID === true,
+          uid: c.securityContext?.runAsUser ?? pod.securityContext?.runAsUser,
+          gid: c.securityContext?.runAsGroup ?? pod.securityContext?.runAsGroup,
+        }));
+      });
+    const agents = containers.filter((c) => c.hostPID);
+    expect(agents.map((c) => c.where)).toEqual(["node-exporter/node-exporter", "node-exporter/kube-rbac-proxy"]);
+    for (const agent of agents) {
+      expect([agent.where, agent.uid, agent.gid].map((v) => v === undefined)).toEqual([false, false, false]);
+      const sharing = containers.filter((c) => c !== agent && (c.uid === agent.uid || c.gid === agent.gid)).map((c) => c.where);
+      expect([agent.where, sharing]).toEqual([agent.where, []]);
+    }
+  });
+
+  test("node-exporter answers on the node's loopback only; Prometheus reaches it through kube-rbac-proxy with its token", () => {
+    const pod = podTemplate(r, "node-exporter").spec;
+    const [exporter, proxy] = pod.containers;
+    expect(exporter.args).toContain("--web.listen-address=127.0.0.1:9100");
+    expect(exporter.ports ?? []).toEqual([]);
+    expect(proxy.args).toEqual(expect.arrayContaining(["--secure-listen-address=[$(NODE_IP)]:9100", "--upstream=http://127.0.0.1:9100/", "--allow-paths=/metrics"]));
+    // Only the proxy holds a token (to ask the API server about each caller's).
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(exporter.volumeMounts.map((m: any) => m.name)).not.toContain("proxy-token");
+    const job = parse(r.files["prometheus/prometheus.yml"]).scrape_configs.find((j: any) => j.job_name === "node-exporter");
+    expect(job).toMatchObject({ scheme: "https", authorization: { credentials_file: "/var/run/secrets/kubernetes.io/serviceaccount/token" } });
+    expect(find(r, "ClusterRole", "monitoring-prometheus").rules).toContainEqual({ nonResourceURLs: ["/metrics"], verbs: ["get"] });
+  });
+
+  test("Grafana logs in to Prometheus and Alertmanager with the passwords of its own mounted Secret", () => {
+    const datasources = parse(r.files["grafana/provisioning/datasources/datasources.yaml"]).datasources;
+    const grafana = podTemplate(r, "grafana").spec;
+    const secretDir = grafana.containers[0].volumeMounts.find((m: any) => m.name === "admin").mountPath;
+    const secret = find(r, "Secret", grafana.volumes.find((v: any) => v.name === "admin").secret.secretName);
+    for (const uid of ["prometheus", "alertmanager"]) {
+      const ds = datasources.find((d: any) => d.uid === uid);
+      expect(ds).toMatchObject({ basicAuth: true, basicAuthUser: "observability", secureJsonData: { basicAuthPassword: `$__file{${secretDir}/${uid}-web-password}` } });
+      expect(Object.keys(secret.stringData)).toContain(`${uid}-web-password`);
+    }
+    expect(r.files["grafana/grafana.ini"]).toContain(`secret_key = $__file{${secretDir}/secret-key}`);
   });
 
   test("the log agent reads /var/log through the adm group (GID 4), not a capability", () => {
@@ -166,8 +216,9 @@ describe.each(VARIANTS)("network policies (%s)", (_, options, alsoOpen) => {
     alsoOpen(describeConnection(c)) ||
     // DNS from every pod of both namespaces, to the cluster DNS pods only.
     (c.port === 53 && c.to.name === "kube-dns" && policed.includes(c.from)) ||
-    // Prometheus to any pod outside the stack's namespaces (annotated app pods pick their ports).
-    (c.from.name === "prometheus" && c.to.kind === "pod" && !["monitoring", "monitoring-agents"].includes(c.to.namespace)) ||
+    // Prometheus to the app's namespaces only (annotated app pods pick their ports): prod lists
+    // trading; dev takes "all", every namespace but the stack's own.
+    (c.from.name === "prometheus" && c.to.kind === "pod" && (stack === "prod" ? c.to.namespace === "trading" : !["monitoring", "monitoring-agents"].includes(c.to.namespace))) ||
     // Node exporters and kubelets; the API server for discovery (Prometheus, kube-state-metrics, the log agent).
     (c.from.name === "prometheus" && privateAddress(c.to) && [9100, 10250].includes(c.port)) ||
     (["prometheus", "kube-state-metrics", "promtail"].includes(c.from.name) && privateAddress(c.to) && [443, 6443].includes(c.port));
@@ -324,7 +375,7 @@ describe("config changes reach the pods", () => {
   const devLoki = { storageGi: 5, retention: "72h" };
   const rulesOf = (r: RenderResult) => parse(r.files["prometheus/rules/alerts.yml"]).groups.flatMap((g: any) => g.rules);
 
-  test("a change to one alert rule leaves Prometheus' pod template alone (the reloader applies it); a Loki change rolls Loki", async () => {
+  test("a change to one alert rule leaves Prometheus' pod template alone (Prometheus reloads it itself); a Loki change rolls Loki", async () => {
     const [base, oneRule, loki] = await Promise.all([
       render({ stack: "dev" }),
       render({ stack: "dev", set: ['alerts={"highDatabaseConnections":{"threshold":120}}'] }),
@@ -333,7 +384,9 @@ describe("config changes reach the pods", () => {
     const changed = rulesOf(oneRule).filter((rule: any, i: number) => JSON.stringify(rule) !== JSON.stringify(rulesOf(base)[i]));
     expect(changed.map((rule: any) => rule.alert)).toEqual(["HighDatabaseConnections"]);
     expect(podTemplate(oneRule, "prometheus")).toEqual(podTemplate(base, "prometheus"));
-    expect(podTemplate(oneRule, "prometheus").spec.containers.map((c: any) => c.name)).toEqual(["prometheus", "config-reloader"]);
+    // No sidecar and no lifecycle API: --config.auto-reload re-reads the files (test/e2e/tenant-isolation proves it).
+    expect(podTemplate(oneRule, "prometheus").spec.containers.map((c: any) => c.name)).toEqual(["prometheus"]);
+    expect(podTemplate(oneRule, "prometheus").spec.containers[0].args).toEqual(expect.arrayContaining(["--config.auto-reload", "--config.auto-reload-interval=30s", "--enable-feature=extra-scrape-metrics"]));
 
     expect(loki.files["loki/loki.yaml"]).not.toEqual(base.files["loki/loki.yaml"]);
     expect(podTemplate(loki, "loki")).not.toEqual(podTemplate(base, "loki"));
@@ -353,10 +406,13 @@ describe("config changes reach the pods", () => {
     expect(podTemplate(server, "grafana")).not.toEqual(podTemplate(base, "grafana"));
   });
 
-  test("Alertmanager reloads its config through the same sidecar", async () => {
-    const r = await render({ stack: "dev" });
-    const reloader = podTemplate(r, "alertmanager").spec.containers.find((c: any) => c.name === "config-reloader");
-    expect(reloader.args).toEqual(expect.arrayContaining(["--reload-url=http://127.0.0.1:9093/-/reload", "--watched-dir=/etc/alertmanager/config"]));
+  test("a changed Alertmanager config rolls its pods (a reloader would need the password on its command line); its own settings alone do not", async () => {
+    const [base, changed] = await Promise.all([render({ stack: "dev" }), render({ stack: "dev", set: ['alertmanager={"storageGi":1,"repeatInterval":"6h"}'] })]);
+    expect(podTemplate(base, "alertmanager").spec.containers.map((c: any) => c.name)).toEqual(["alertmanager"]);
+    expect(changed.files["alertmanager/alertmanager.yml"]).toContain("repeat_interval: 6h");
+    const configMapOf = (r: RenderResult) => podTemplate(r, "alertmanager").spec.volumes.find((v: any) => v.name === "config").configMap.name;
+    expect(configMapOf(changed)).not.toEqual(configMapOf(base));
+    expect(find(changed, "ConfigMap", configMapOf(changed)).immutable).toBe(true);
   });
 });
 

@@ -20,9 +20,14 @@ describe("the guide's production options", () => {
     const config = parse(r.files["prometheus/prometheus.yml"]);
     expect(config.remote_write).toEqual([{ url: REMOTE_WRITE.url, basic_auth: { username: "123456", password_file: "/etc/prometheus-secrets/remote-write-password" } }]);
     const spec = find(r, "Deployment", "prometheus").spec.template.spec;
-    const secretVolume = spec.volumes.find((v: any) => v.name === "secrets");
-    const secret = r.manifests.find((m) => m.kind === "Secret" && m.metadata.name === secretVolume.secret.secretName)!;
-    expect(Object.keys(secret.stringData)).toEqual(["remote-write-password"]);
+    // One folder of password files: the remote store's beside the stack user's (Prometheus' own and Alertmanager's).
+    const sources = spec.volumes.find((v: any) => v.name === "secrets").projected.sources.map((s: any) => s.secret);
+    const remoteWrite = r.manifests.find((m) => m.kind === "Secret" && sources.some((s: any) => s.name === m.metadata.name && !s.items))!;
+    expect(Object.keys(remoteWrite.stringData)).toEqual(["remote-write-password"]);
+    expect(sources.filter((s: any) => s.items).map((s: any) => [s.name, s.items])).toEqual([
+      ["prometheus-web-client", [{ key: "password", path: "prometheus-web-password" }]],
+      ["alertmanager-web-client", [{ key: "password", path: "alertmanager-web-password" }]],
+    ]);
     expect(spec.containers[0].volumeMounts).toContainEqual({ name: "secrets", mountPath: "/etc/prometheus-secrets", readOnly: true });
   });
 
@@ -136,7 +141,9 @@ describe("a supported log agent: Alloy", () => {
     }
     expect(alloy).toContain('selector = "{app=\\"crypto-orchestrator\\"}"');
     expect(alloy).toMatch(/stage\.json \{\n\s+expressions = \{\n\s+"timestamp" = "timestamp",\n\s+"level" = "level",\n\s+"message" = "message",\n\s+"module" = "name",/);
-    expect(alloy).toMatch(/stage\.labels \{\n\s+values = \{\n\s+"level" = "",\n\s+"module" = "",/);
+    expect(alloy).toMatch(/stage\.labels \{\n\s+values = \{\n\s+"level" = "",\n\s+\}/);
+    expect(alloy).toMatch(/stage\.structured_metadata \{\n\s+values = \{\n\s+"module" = "",\n\s+\}/);
+    expect(alloy).toMatch(/stage\.limit \{\n\s+rate = 1000\n\s+burst = 5000\n\s+by_label_name = "namespace"\n\s+max_distinct_labels = 10000\n\s+drop = true\n\s+\}/);
     expect(alloy).toMatch(/stage\.timestamp \{\n\s+source = "timestamp"\n\s+format = "RFC3339"/);
     expect(alloy).toContain('field = "spec.nodeName=" + sys.env("HOSTNAME")');
     expect(alloy).toMatch(/"__path__" = "\/var\/log\/\*log",\n\s+"job" = "varlogs",/);

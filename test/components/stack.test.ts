@@ -112,13 +112,15 @@ describe.each(["dev", "prod"])("the %s stack", (stack) => {
     expect(am.relabel_configs[0]).toEqual({ source_labels: ["__meta_kubernetes_service_name", "__meta_kubernetes_endpointslice_port_name"], regex: "alertmanager;http", action: "keep" });
   });
 
-  test("Prometheus keeps its data within the volume and answers /-/reload", () => {
+  test("Prometheus keeps its data within the volume, reloads changed files itself and serves no lifecycle API", () => {
     const args: string[] = containersOf(find(r, "Deployment", "prometheus"))[0].args;
     const pvc = find(r, "PersistentVolumeClaim", "prometheus-data");
     const gi = parseInt(pvc.spec.resources.requests.storage, 10);
     const size = Number(/--storage.tsdb.retention.size=(\d+)MB/.exec(args.join(" "))![1]);
     expect(size / (gi * 1024)).toBeCloseTo(0.85, 2);
-    expect(args).toContain("--web.enable-lifecycle");
+    // No /-/reload, no /-/quit: nothing needs them, and one request could stop Prometheus.
+    expect(args).not.toContain("--web.enable-lifecycle");
+    expect(args).toEqual(expect.arrayContaining(["--config.auto-reload", "--enable-feature=extra-scrape-metrics", "--web.config.file=/etc/prometheus-web/web.yml"]));
     expect(args).toContain(`--storage.tsdb.retention.time=${stack === "prod" ? "30d" : "3d"}`);
   });
 

@@ -14,8 +14,8 @@ describe("prometheus.yml", () => {
   const targets = { alertmanager: k8s("alertmanager", 9093), nodeExporter: k8s("node-exporter", 9100, "metrics"), grafana: k8s("grafana", 3000), loki: k8s("loki", 3100), promtail: k8s("promtail", 3101) };
 
   test("global intervals and external labels come from settings", () => {
-    const config = buildPrometheusConfig({ settings: settingsWith({ cluster: "c1", environment: "prod" }), targets, discoverAppPods: true });
-    expect(config.global).toEqual({ scrape_interval: "15s", evaluation_interval: "15s", external_labels: { cluster: "c1", env: "prod" } });
+    const config = buildPrometheusConfig({ settings: settingsWith({ cluster: "c1", environment: "prod", app: { namespaces: ["trading"] } }), targets, discoverAppPods: true });
+    expect(config.global).toEqual({ scrape_interval: "15s", evaluation_interval: "15s", external_labels: { cluster: "c1", env: "prod" }, keep_dropped_targets: 100 });
     expect(config.rule_files).toEqual(["rules/*.yml"]);
   });
 
@@ -71,7 +71,7 @@ describe("alertmanager.yml", () => {
     ]);
     const critical = config.receivers.find((r) => r.name === "critical")!;
     expect(critical.email_configs).toEqual([{ to: "oncall@cryptoorchestrator.com", send_resolved: true, headers: { Subject: "[CRITICAL] {{ .GroupLabels.alertname }}" } }]);
-    expect(config.inhibit_rules).toEqual([{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"', 'alertname!="Watchdog"'], equal: ["alertname", "cluster", "service"] }]);
+    expect(config.inhibit_rules).toEqual([{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"', 'alertname!="Watchdog"'], equal: ["alertname", "cluster", "service", "namespace"] }]);
   });
 
   test("SMTP auth points at the Secret file, never at a value", () => {
@@ -116,21 +116,24 @@ describe("promtail.yaml", () => {
     expect(targets).toEqual(expect.arrayContaining(["namespace", "pod", "container", "app", "__path__", "__host__"]));
   });
 
-  test("the FastAPI JSON pipeline applies to the app's pods only", () => {
+  const appStages = [
+    { json: { expressions: { timestamp: "timestamp", level: "level", message: "message", module: "name" } } },
+    { labels: { level: null } },
+    // `module` is the app's to choose: one more stream per value as a label, so it rides along as metadata.
+    { structured_metadata: { module: null } },
+    { timestamp: { source: "timestamp", format: "RFC3339" } },
+  ];
+  const namespaceLimit = { limit: { rate: 1000, burst: 5000, by_label_name: "namespace", max_distinct_labels: 10000, drop: true } };
+
+  test("every namespace is rate-limited on its own; the FastAPI JSON pipeline applies to the app's pods only", () => {
     const pods = config.scrape_configs.find((j) => j.job_name === "kubernetes-pods")!;
-    expect(pods.pipeline_stages).toEqual([
-      { cri: {} },
-      {
-        match: {
-          selector: '{app="crypto-orchestrator"}',
-          stages: [
-            { json: { expressions: { timestamp: "timestamp", level: "level", message: "message", module: "name" } } },
-            { labels: { level: null, module: null } },
-            { timestamp: { source: "timestamp", format: "RFC3339" } },
-          ],
-        },
-      },
-    ]);
+    expect(pods.pipeline_stages).toEqual([{ cri: {} }, namespaceLimit, { match: { selector: '{app="crypto-orchestrator"}', stages: appStages } }]);
+  });
+
+  test("with app.namespaces, only the app's pods in those namespaces get the pipeline (their own level and timestamp)", () => {
+    const settings = settingsWith({ app: { namespaces: ["trading", "payments"] } });
+    const pods = buildPromtailConfig({ settings, destination: logDestination(settings, k8s("loki", 3100)) }).scrape_configs.find((j) => j.job_name === "kubernetes-pods")!;
+    expect(pods.pipeline_stages).toContainEqual({ match: { selector: '{app="crypto-orchestrator", namespace=~"trading|payments"}', stages: appStages } });
   });
 
   test("system logs are job varlogs", () => {

@@ -82,6 +82,10 @@ const REFERENCE_KEYS = new Set([
   "limits_config.reject_old_samples",
   "limits_config.reject_old_samples_max_age",
   "limits_config.allow_structured_metadata",
+  "limits_config.creation_grace_period",
+  "limits_config.per_stream_rate_limit",
+  "limits_config.per_stream_rate_limit_burst",
+  "limits_config.deletion_mode",
   // analytics
   "analytics.reporting_enabled",
 ]);

@@ -86,7 +86,7 @@ describe("every value is checked against the grammar of the program that reads i
   test.each<[string, Record<string, unknown>]>([
     ["a StorageClass with dots", { storageClass: "ebs.csi.gp3" }],
     ["a number-like cluster name", { cluster: "2024" }],
-    ["a boolean-like environment", { environment: "true" }],
+    ["a boolean-like environment", { environment: "true", app: { namespaces: "all" } }],
     ["an SMTP from with a display name", { alertmanager: { smtp: { from: "Alerts <alerts@example.com>" } } }],
     // With a load the volume holds that long: capacity refuses a retention the volume cannot hold.
     ["the longest duration Prometheus reads", { prometheus: { retention: "292y" }, capacity: { activeSeries: 1 } }],

@@ -81,6 +81,7 @@ function settingsArbitrary(pick: Pick, consistent = pick === validOnly) {
           metricsPath: pick(["/metrics", "/a/b", "/metrics;x"], ["metrics", "/a b", "/x?y", "/x#y"]),
           staticTargets: fc.array(hostPort, { maxLength: 2 }),
           logAppLabel: pick(["crypto-orchestrator", "app"], ['a"b', "a b"]),
+          namespaces: pick<unknown>([["trading"], "all", ["trading", "payments-2"]], [[], "everything", ["Trading"], [""]]),
         },
         { requiredKeys: [] },
       ),
@@ -107,7 +108,7 @@ function settingsArbitrary(pick: Pick, consistent = pick === validOnly) {
             "ftp://g.example.com",
           ]),
           storageGi: size,
-          ingress: fc.record({ host: pick(["grafana.example.com", "g"], ["a..b", "A.com", "-a.com", "a_b.com"]) }),
+          ingress: fc.record({ host: pick(["grafana.example.com", "g"], ["a..b", "A.com", "-a.com", "a_b.com"]), tlsSecretName: pick(["grafana-tls", "tls"], ["Grafana_TLS", "a..b"]) }),
         },
         { requiredKeys: [] },
       ),
@@ -137,7 +138,13 @@ function settingsArbitrary(pick: Pick, consistent = pick === validOnly) {
       ),
     },
     { requiredKeys: [] },
-  );
+  ).map((settings) => (consistent ? withAppNamespaces(settings) : settings));
+}
+
+/** Outside dev the app's namespaces are required: a consistent object names them whenever its environment is not dev. */
+function withAppNamespaces(settings: Record<string, any>): Record<string, any> {
+  if (settings.environment === undefined || settings.environment === "dev" || settings.app?.namespaces !== undefined) return settings;
+  return { ...settings, app: { ...settings.app, namespaces: "all" } };
 }
 
 /** Some objects as Pulumi hands them over (every top-level value as text), so decoding is under test too. */

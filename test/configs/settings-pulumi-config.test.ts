@@ -29,7 +29,7 @@ function problemsFor(config: Record<string, string>, secretKeys: string[] = []):
 
 describe("stack config as Pulumi stores it", () => {
   test("a top-level value is text even when it looks like a number or a boolean", () => {
-    const s = settingsFor({ cluster: "2024", environment: "true", storageClass: "ebs.csi.gp3" });
+    const s = settingsFor({ cluster: "2024", environment: "true", storageClass: "ebs.csi.gp3", app: '{"namespaces": "all"}' });
     expect(s.cluster).toBe("2024");
     expect(s.environment).toBe("true");
     expect(s.storageClass).toBe("ebs.csi.gp3");

@@ -21,6 +21,7 @@ describe("the 1 MiB ConfigMap limit", () => {
       settings: parseSettings({ values: {}, secrets: {} }),
       namespace: "monitoring",
       datasources: { prometheus: pulumi.output<ServiceAddress>({ kind: "kubernetes", service: "prometheus", namespace: "monitoring", port: 9090, portName: "http" }) },
+      webPasswords: { prometheus: pulumi.secret("test-password") },
       dashboards,
     });
 

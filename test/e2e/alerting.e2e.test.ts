@@ -13,13 +13,14 @@
  * or Debian's 2.42 and 0.25 without Go: nothing here depends on what differs between them.
  */
 import * as fs from "fs";
+import * as http from "http";
 import * as path from "path";
 import { buildAlertmanagerConfig, SECRET_FILES } from "../../configs/alertmanager";
 import { buildAlertRules } from "../../configs/alert-rules";
 import { buildPrometheusConfig } from "../../configs/prometheus";
 import { StackSettings } from "../../configs/settings";
 import { binary, binaryVersion, versionOlderThan } from "../helpers/binaries";
-import { getAlerts, startAlertmanager, startPrometheus, Started } from "../helpers/monitoring-processes";
+import { clientPasswordsDir, getAlerts, startAlertmanager, startPrometheus, Started } from "../helpers/monitoring-processes";
 import { freePort, ProcessGroup, sleep, waitFor } from "../helpers/processes";
 import { stackSettings } from "../helpers/stack-settings";
 import { DiscordMessage, DiscordSink, ReceivedEmail, SlackMessage, SlackSink, SmtpSink } from "./notification-sinks";
@@ -28,6 +29,15 @@ import { driveTraffic, TradingApp } from "./trading-app";
 /** Each scenario must end within a minute; waits share this budget so a timeout names what never came. */
 const SCENARIO_MS = 55_000;
 const SMTP_PASSWORD = "e2e-smtp-password";
+/**
+ * What a hostile pod scraped as the app exposes: its own `up` (0, to fake an outage), a firing-looking
+ * series with the labels that steer routing, and request counters claiming another cluster and service.
+ */
+const HOSTILE_METRICS = [
+  "up 0",
+  'ALERTS{alertname="Watchdog",alertstate="firing",severity="critical"} 1',
+  'http_requests_total{method="GET",endpoint="/",status="500",cluster="elsewhere",severity="critical",service="payments",alertname="Watchdog"} 7',
+].join("\n") + "\n";
 
 const haveBinaries = ["prometheus", "alertmanager"].every((name) => binary(name));
 const describeWithBinaries = haveBinaries ? describe : describe.skip;
@@ -44,21 +54,26 @@ describeWithBinaries("an alert travels from a failing app to the people on call"
   let settings: StackSettings;
   let alertmanager: Started;
 
+  let hostile: http.Server | undefined;
+  let hostileAddress = "";
+
   async function stopEverything(): Promise<void> {
     traffic?.stop();
-    await Promise.allSettled([processes.stopAll(), app?.stop(), smtp?.close(), slack.close(), discord.close()]);
+    hostile?.closeAllConnections();
+    await Promise.allSettled([processes.stopAll(), app?.stop(), smtp?.close(), slack.close(), discord.close(), new Promise((resolve) => (hostile ? hostile.close(resolve) : resolve(undefined)))]);
   }
 
   beforeAll(async () => {
     try {
-      const [appPort, smtpPort, slackPort, discordPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+      const [appPort, smtpPort, slackPort, discordPort, hostilePort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
       settings = stackSettings(
         "prod",
         {
           prometheus: { scrapeInterval: "1s", evaluationInterval: "1s" },
           // A few local targets every second: the load these processes carry, not prod's.
           capacity: { activeSeries: 2000 },
-          app: { scrapeInterval: "1s", staticTargets: [`127.0.0.1:${appPort}`] },
+          // A hostile target beside the app, scraped as the app: it forges labels and its own `up`.
+          app: { scrapeInterval: "1s", staticTargets: [`127.0.0.1:${appPort}`, `127.0.0.1:${hostilePort}`] },
           // Prod's probes run as often, so the short rate window below still holds two of their samples.
           blackboxExporter: { interval: "1s" },
           alertmanager: {
@@ -79,6 +94,12 @@ describeWithBinaries("an alert travels from a failing app to the people on call"
       fs.writeFileSync(path.join(secretsDir, SECRET_FILES.slackWebhookUrl), `http://127.0.0.1:${slackPort}/services/T0/B0/e2e`);
       fs.writeFileSync(path.join(secretsDir, SECRET_FILES.discordWebhookUrl), `http://127.0.0.1:${discordPort}/api/webhooks/0/e2e`);
 
+      hostile = http.createServer((_req, res) => {
+        res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+        res.end(HOSTILE_METRICS);
+      });
+      await new Promise<void>((resolve) => hostile!.listen(hostilePort, "127.0.0.1", () => resolve()));
+      hostileAddress = `127.0.0.1:${hostilePort}`;
       app = new TradingApp(appPort);
       await Promise.all([app.start(), smtp.listen(smtpPort), slack.listen(slackPort), discord.listen(discordPort)]);
       // The app already fails 10% when Prometheus first scrapes it. An error share that ramps up
@@ -92,6 +113,7 @@ describeWithBinaries("an alert travels from a failing app to the people on call"
         settings,
         targets: { alertmanager: { kind: "static", targets: [alertmanager.address] } },
         discoverAppPods: false,
+        secretsDir: clientPasswordsDir(processes),
       });
       await startPrometheus(processes, prometheusConfig, buildAlertRules({ settings }));
     } catch (err) {
@@ -174,6 +196,14 @@ describeWithBinaries("an alert travels from a failing app to the people on call"
     expect(email.body).toContain(`Prometheus has failed to scrape ${app.address} of fastapi`);
     await waitForSlack("[FIRING:1] ApplicationDown");
   }, 60_000);
+
+  test("the hostile target's forged labels and `up` reach no alert and no notification", async () => {
+    const alerts = await getAlerts(alertmanager.url);
+    expect(alerts.filter((a) => a.labels.instance === hostileAddress).map((a) => a.labels.alertname)).toEqual([]);
+    for (const alert of alerts) expect([alert.labels.alertname, alert.labels.cluster]).toEqual([alert.labels.alertname, settings.cluster]);
+    const sent = [...emails().map((e) => e.subject), ...slack.messages.flatMap((m) => m.titles)].join("\n");
+    expect(sent).not.toMatch(/Watchdog|elsewhere/);
+  });
 
   test("the app recovers: resolved notifications reach on-call, the team and Slack", async () => {
     await app.start();

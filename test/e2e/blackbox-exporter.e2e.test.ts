@@ -19,7 +19,7 @@ import { RuleFile } from "../../configs/rule-builder";
 import { Probe } from "../../configs/settings";
 import { toYaml } from "../../configs/yaml";
 import { binary, describeWithBinaries, run, withBinaries } from "../helpers/binaries";
-import { startPrometheus } from "../helpers/monitoring-processes";
+import { query, startPrometheus } from "../helpers/monitoring-processes";
 import { freePort, ProcessGroup, waitFor, waitUntilReady } from "../helpers/processes";
 import { render } from "../helpers/render";
 import { stackSettings } from "../helpers/stack-settings";
@@ -186,7 +186,7 @@ describeWithBinaries("blackbox_exporter", "promtool")("blackbox-exporter with th
       { name: "tls-port", url: tlsAddress, module: "tcp_connect" },
     ];
     const config: PrometheusConfig = {
-      global: { scrape_interval: "1s", evaluation_interval: "1s", external_labels: {} },
+      global: { scrape_interval: "1s", evaluation_interval: "1s", external_labels: {}, keep_dropped_targets: 100 },
       rule_files: [],
       scrape_configs: [blackboxProbeJob(probes, "1s", { kind: "static", targets: [exporter.replace("http://", "")] })],
     };
@@ -194,9 +194,8 @@ describeWithBinaries("blackbox_exporter", "promtool")("blackbox-exporter with th
     const results = await waitFor(
       "both probes' probe_success in Prometheus",
       async () => {
-        const response = await fetch(`${prometheus.url}/api/v1/query?${new URLSearchParams({ query: 'probe_success{job="blackbox"}' })}`);
-        const body = (await response.json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
-        return body.data.result.length === 2 ? body.data.result : undefined;
+        const result = await query(prometheus, 'probe_success{job="blackbox"}');
+        return result.length === 2 ? result : undefined;
       },
       30000,
       () => processes.logs(),

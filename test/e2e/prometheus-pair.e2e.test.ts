@@ -16,7 +16,7 @@ import { buildPrometheusConfig, PROMETHEUS_REPLICA_LABEL } from "../../configs/p
 import { StackSettings } from "../../configs/settings";
 import { prometheusReplicaName } from "../../components/prometheus";
 import { describeWithPinnedBinaries } from "../helpers/binaries";
-import { getAlerts, startAlertmanager, Started } from "../helpers/monitoring-processes";
+import { clientPasswordsDir, getAlerts, STACK_USER_AUTH, startAlertmanager, Started } from "../helpers/monitoring-processes";
 import { freePort, ProcessGroup, sleep, waitFor } from "../helpers/processes";
 import { ownMetric, startPrometheusReplica, StartedReplica } from "../helpers/prometheus-replica";
 import { stackSettings } from "../helpers/stack-settings";
@@ -58,7 +58,7 @@ describeWithPinnedBinaries("Prometheus 3 expands ${PROMETHEUS_REPLICA} in extern
         await Promise.all([smtp.listen(smtpPort), ...apps.map((app) => app.start())]);
 
         alertmanager = await startAlertmanager(processes, buildAlertmanagerConfig({ settings, secretsDir }));
-        const config = buildPrometheusConfig({ settings, targets: { alertmanager: { kind: "static", targets: [alertmanager.address] } }, discoverAppPods: false });
+        const config = buildPrometheusConfig({ settings, targets: { alertmanager: { kind: "static", targets: [alertmanager.address] } }, discoverAppPods: false, secretsDir: clientPasswordsDir(processes) });
         const rules = buildAlertRules({ settings });
         for (let index = 0; index < settings.prometheus.replicas; index++) {
           replicas.push(await startPrometheusReplica(processes, config, rules, prometheusReplicaName(index)));
@@ -91,7 +91,7 @@ describeWithPinnedBinaries("Prometheus 3 expands ${PROMETHEUS_REPLICA} in extern
         const federated = await waitFor(
           `a federated series from ${prometheusReplicaName(index)}`,
           async () => {
-            const text = await (await fetch(`${replica.url}/federate?${new URLSearchParams({ "match[]": "up" })}`)).text();
+            const text = await (await fetch(`${replica.url}/federate?${new URLSearchParams({ "match[]": "up" })}`, { headers: STACK_USER_AUTH })).text();
             return text.includes("up{") ? text : undefined;
           },
           remaining(),

@@ -14,8 +14,18 @@ export interface Connection {
   protocol: "TCP" | "UDP";
 }
 
-const matchLabels = (selector: { matchLabels?: Record<string, string> } | undefined, labels: Record<string, string>) =>
-  Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+type LabelSelector = { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }[] };
+
+/** A label selector as metav1.LabelSelector defines it: every matchLabels entry and every expression must hold. */
+const matchLabels = (selector: LabelSelector | undefined, labels: Record<string, string>) =>
+  Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
+  (selector?.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
+    const has = key in labels;
+    if (operator === "In") return has && values.includes(labels[key]);
+    if (operator === "NotIn") return !has || !values.includes(labels[key]);
+    if (operator === "Exists") return has;
+    return !has;
+  });
 
 /** IPv4 or IPv6; an address never lies in a range of the other family. */
 function ipInCidr(ip: string, cidr: string): boolean {

@@ -61,6 +61,10 @@ export class RunningProcess {
     this.exited = new Promise((resolve) => child.once("exit", () => resolve()));
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   get running(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
@@ -119,13 +123,13 @@ export class ProcessGroup {
   }
 }
 
-/** Resolves once `url` answers 200; fails early with the process' output if it exits first. */
-export function waitUntilReady(process: RunningProcess, url: string, timeoutMs = 20000): Promise<true> {
+/** Resolves once `url` answers 200 (sent `headers`); fails early with the process' output if it exits first. */
+export function waitUntilReady(process: RunningProcess, url: string, timeoutMs = 20000, headers: Record<string, string> = {}): Promise<true> {
   return waitFor(
     `${process.name} to answer ${url}`,
     async () => {
       if (!process.running) throw new GiveUp(`${process.name} exited before it was ready:\n${process.logs()}`);
-      const response = await fetch(url).catch(() => undefined);
+      const response = await fetch(url, { headers }).catch(() => undefined);
       return response?.ok ? true : undefined;
     },
     timeoutMs,

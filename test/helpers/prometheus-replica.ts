@@ -5,15 +5,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import { RuleFile } from "../../configs/rule-builder";
-import { PROMETHEUS_REPLICA_ENV, PrometheusConfig, RULES_DIR } from "../../configs/prometheus";
+import { PROMETHEUS_REPLICA_ENV, PrometheusConfig, prometheusReloadAndScrapeFlags, RULES_DIR } from "../../configs/prometheus";
 import { toYaml } from "../../configs/yaml";
 import { binary } from "./binaries";
-import { Started } from "./monitoring-processes";
-import { freePort, ProcessGroup, RunningProcess, waitUntilReady } from "./processes";
+import { Started, STACK_USER_AUTH, writeWebConfig } from "./monitoring-processes";
+import { freePort, ProcessGroup, waitUntilReady } from "./processes";
 
-export interface StartedReplica extends Started {
-  process: RunningProcess;
-}
+export type StartedReplica = Started;
 
 /** `flags`: what settings add to the pod's command line (configs/prometheus.ts prometheusSettingsFlags). */
 export async function startPrometheusReplica(processes: ProcessGroup, config: PrometheusConfig, rules: RuleFile, replica: string, flags: string[] = []): Promise<StartedReplica> {
@@ -28,16 +26,18 @@ export async function startPrometheusReplica(processes: ProcessGroup, config: Pr
     binary("prometheus")!,
     `--config.file=${path.join(dir, "prometheus.yml")}`,
     `--storage.tsdb.path=${path.join(dir, "data")}`,
+    ...prometheusReloadAndScrapeFlags(),
+    `--web.config.file=${writeWebConfig(processes, "prometheus")}`,
     `--web.listen-address=${listen}`,
     ...flags,
   ]);
-  await waitUntilReady(process, `http://${listen}/-/ready`);
+  await waitUntilReady(process, `http://${listen}/-/ready`, undefined, STACK_USER_AUTH);
   return { url: `http://${listen}`, address: listen, process };
 }
 
 /** A counter or gauge of Prometheus' own /metrics, summed over its series; 0 when absent. */
 export async function ownMetric(prometheusUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${prometheusUrl}/metrics`)).text();
+  const text = await (await fetch(`${prometheusUrl}/metrics`, { headers: STACK_USER_AUTH })).text();
   return text
     .split("\n")
     .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))

@@ -106,8 +106,13 @@ function valuesFor(schema: z.ZodTypeAny, where: string): unknown[] {
   if (inner instanceof z.ZodString) return STRING_VALUES;
   if (inner instanceof z.ZodNumber) return NUMBER_VALUES;
   if (inner instanceof z.ZodBoolean) return BOOLEAN_VALUES;
-  if (inner instanceof z.ZodEnum) return ENUM_VALUES;
+  if (inner instanceof z.ZodEnum || inner instanceof z.ZodLiteral) return ENUM_VALUES;
   if (inner instanceof z.ZodObject) return [...OBJECT_VALUES, "__unknown_key__"];
+  // Each alternative's wrong values (a value wrong for one may be right for another: the case says which).
+  if (inner instanceof z.ZodUnion) {
+    const values = (inner.options as z.ZodTypeAny[]).flatMap((option) => valuesFor(option, where));
+    return values.filter((value, i) => values.findIndex((other) => JSON.stringify(other) === JSON.stringify(value)) === i);
+  }
   if (inner instanceof z.ZodArray) {
     const element = sample(inner.element, `${where}[]`);
     return ["not-a-list", [], [element, element]];

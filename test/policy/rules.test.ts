@@ -222,9 +222,10 @@ describe("pod-security-restricted", () => {
     expect(problems).toMatch(/capabilities\.add has DAC_READ_SEARCH, SYS_ADMIN/);
   });
 
-  test("node-exporter may use the host's network, PID namespace, paths and port, but must still run as non-root", () => {
-    const c = container("node-exporter", "quay.io/prometheus/node-exporter:v1.12.1");
-    c.ports = [{ name: "metrics", containerPort: 9100, hostPort: 9100 }];
+  test("node-exporter may use the host's network, PID namespace, paths and its proxy's port, but must still run as non-root", () => {
+    const exporter = container("node-exporter", "quay.io/prometheus/node-exporter:v1.12.1");
+    const c = container("kube-rbac-proxy", "quay.io/brancz/kube-rbac-proxy:v0.19.1");
+    c.ports = [{ name: "https", containerPort: 9100, hostPort: 9100 }];
     const ds: PolicyResource = {
       type: "kubernetes:apps/v1:DaemonSet",
       name: "node-exporter",
@@ -235,8 +236,8 @@ describe("pod-security-restricted", () => {
             spec: {
               hostNetwork: true,
               hostPID: true,
-              securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: "RuntimeDefault" } },
-              containers: [c],
+              securityContext: { runAsNonRoot: true, runAsUser: 65100, seccompProfile: { type: "RuntimeDefault" } },
+              containers: [exporter, c],
               volumes: [{ name: "proc", hostPath: { path: "/proc" } }],
             },
           },

@@ -130,19 +130,22 @@ describe("the inhibit rule, in a running Alertmanager", () => {
   const processes = new ProcessGroup();
   afterAll(() => processes.stopAll());
 
-  withBinaries("alertmanager")("a critical silences the warning of the same alertname, cluster and service, and only that", async () => {
+  withBinaries("alertmanager")("a critical silences the warning of the same alertname, cluster, service and namespace, and only that", async () => {
     const secretsDir = processes.tempDir("alertmanager-secrets");
     fs.writeFileSync(path.join(secretsDir, SECRET_FILES.smtpPassword), "not-used");
     // prod's config; only the SMTP relay moves to a closed local port, so no mail leaves this machine.
     const settings = stackSettings("prod", { alertmanager: { smtp: { smarthost: `127.0.0.1:${await freePort()}`, requireTls: false } } });
     try {
       const alertmanager = await startAlertmanager(processes, buildAlertmanagerConfig({ settings, secretsDir }));
-      const group = { alertname: "HighErrorRate", cluster: "crypto-orchestrator", service: "crypto-orchestrator", job: "fastapi" };
+      const group = { alertname: "HighErrorRate", cluster: "crypto-orchestrator", service: "crypto-orchestrator", job: "fastapi", namespace: "trading" };
       const critical = { ...group, severity: "critical" };
       const warning = { ...group, severity: "warning" };
       const otherService = { ...warning, service: "payments" };
       const otherAlert = { ...warning, alertname: "HighResponseTime" };
-      await postAlerts(alertmanager.url, [critical, warning, otherService, otherAlert].map((labels) => ({ labels })));
+      // A tenant's namespace raising the same critical must not mute the app's warning.
+      const otherNamespace = { ...warning, namespace: "tenant" };
+      const otherNamespaceCritical = { ...critical, namespace: "tenant" };
+      await postAlerts(alertmanager.url, [critical, warning, otherService, otherAlert, otherNamespace, otherNamespaceCritical].map((labels) => ({ labels })));
 
       // The inhibitor learns of the critical asynchronously after the POST: wait until it has muted
       // the warning (or the deadline passes), then check the whole picture once it has settled.
@@ -153,8 +156,11 @@ describe("the inhibit rule, in a running Alertmanager", () => {
           return alerts.every((a) => a.status.state !== "unprocessed") && ready(alerts) ? alerts : undefined;
         }, SETTLE_MS, () => processes.logs());
       const alerts = await settled(
-        (all) => all.length === 4 && all.some((a) => key(a.labels) === key(warning) && a.status.state === "suppressed"),
-        "Alertmanager to hold the four alerts and inhibit the warning",
+        (all) =>
+          all.length === 6 &&
+          all.some((a) => key(a.labels) === key(warning) && a.status.state === "suppressed") &&
+          all.some((a) => key(a.labels) === key(otherNamespace) && a.status.state === "suppressed"),
+        "Alertmanager to hold the six alerts and inhibit both warnings",
       );
       const find = (labels: Record<string, string>) => alerts.find((a) => key(a.labels) === key(labels))!;
       const criticalAlert = find(critical);
@@ -163,11 +169,14 @@ describe("the inhibit rule, in a running Alertmanager", () => {
       expect(find(warning).status).toMatchObject({ state: "suppressed", inhibitedBy: [criticalAlert.fingerprint] });
       expect(find(otherService).status).toMatchObject({ state: "active", inhibitedBy: [] });
       expect(find(otherAlert).status).toMatchObject({ state: "active", inhibitedBy: [] });
+      // Each namespace's warning is muted by its own critical only.
+      expect(find(otherNamespace).status).toMatchObject({ state: "suppressed", inhibitedBy: [find(otherNamespaceCritical).fingerprint] });
       const notInhibited = await getAlerts(alertmanager.url, { inhibited: "false" });
-      expect(notInhibited.map((a) => a.labels.severity + "/" + a.labels.alertname + "/" + a.labels.service).sort()).toEqual([
-        "critical/HighErrorRate/crypto-orchestrator",
-        "warning/HighErrorRate/payments",
-        "warning/HighResponseTime/crypto-orchestrator",
+      expect(notInhibited.map((a) => `${a.labels.severity}/${a.labels.alertname}/${a.labels.service}/${a.labels.namespace}`).sort()).toEqual([
+        "critical/HighErrorRate/crypto-orchestrator/tenant",
+        "critical/HighErrorRate/crypto-orchestrator/trading",
+        "warning/HighErrorRate/payments/trading",
+        "warning/HighResponseTime/crypto-orchestrator/trading",
       ]);
 
       // Once the critical resolves, the warning speaks again (as soon as the inhibitor sees it resolved).

@@ -6,7 +6,8 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { ALERTMANAGER_CLIENT_DIR } from "../../configs/grafana";
+import { ALERTMANAGER_CLIENT, ALERTMANAGER_WEB_PASSWORD_FILE, GRAFANA_SECRETS_DIR } from "../../configs/grafana";
+import { STACK_WEB_USER } from "../../configs/web-auth";
 import { AlertingProvisioningFile, buildAlertingProvisioning, STACK_CONTACT_POINT } from "../../configs/grafana-alerting";
 import { ServiceAddress } from "../../configs/service-address";
 import { parseSettings } from "../../configs/settings";
@@ -63,20 +64,18 @@ describe.each([
   });
 });
 
-describe("the Alertmanager's client credentials, once its API asks for them", () => {
-  const credentials = { usernameFile: `${ALERTMANAGER_CLIENT_DIR}/username`, passwordFile: `${ALERTMANAGER_CLIENT_DIR}/password` };
-
-  test("the contact point reads them from the mounted files, so the provisioning file holds only paths", () => {
-    const file = buildAlertingProvisioning("http://alertmanager.monitoring.svc.cluster.local:9093", credentials);
+describe("the Alertmanager's client credentials", () => {
+  test("the contact point logs in as the stack user, its password read from Grafana's Secret: the provisioning file holds only the path", () => {
+    const file = buildAlertingProvisioning("http://alertmanager.monitoring.svc.cluster.local:9093", ALERTMANAGER_CLIENT);
     expect(file.contactPoints[0].receivers[0].settings).toEqual({
       url: "http://alertmanager.monitoring.svc.cluster.local:9093",
-      basicAuthUser: "$__file{/etc/grafana/alertmanager-client/username}",
-      basicAuthPassword: "$__file{/etc/grafana/alertmanager-client/password}",
+      basicAuthUser: STACK_WEB_USER,
+      basicAuthPassword: `$__file{${GRAFANA_SECRETS_DIR}/${ALERTMANAGER_WEB_PASSWORD_FILE}}`,
     });
     expect(file.policies[0].receiver).toBe(STACK_CONTACT_POINT);
   });
 
-  test("Grafana mounts the named Secret's username and password and points the contact point and the datasource at them", async () => {
+  test("Grafana's Secret holds the Alertmanager password; the contact point and the datasource read that one file", async () => {
     const created: { type: string; name: string; inputs: any }[] = [];
     await pulumi.runtime.setMocks(
       {
@@ -97,23 +96,15 @@ describe("the Alertmanager's client credentials, once its API asks for them", ()
       namespace: "monitoring",
       datasources: { prometheus: address("prometheus", 9090), alertmanager: address("alertmanager", 9093) },
       dashboards: [],
-      alertmanagerClientSecret: "alertmanager-web-client",
+      webPasswords: { prometheus: pulumi.secret("p"), alertmanager: pulumi.secret("a") },
     });
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const deployment = created.find((c) => c.type === "kubernetes:apps/v1:Deployment")!.inputs;
-    const pod = deployment.spec.template.spec;
-    expect(pod.volumes).toContainEqual({
-      name: "alertmanager-client",
-      secret: { secretName: "alertmanager-web-client", defaultMode: 0o440, items: [{ key: "username", path: "username" }, { key: "password", path: "password" }] },
-    });
-    expect(pod.containers[0].volumeMounts).toContainEqual({ name: "alertmanager-client", mountPath: ALERTMANAGER_CLIENT_DIR, readOnly: true });
+    const secret = created.find((c) => c.type === "kubernetes:core/v1:Secret" && c.name === "grafana-admin")!.inputs;
+    expect(Object.keys(secret.stringData)).toContain(ALERTMANAGER_WEB_PASSWORD_FILE);
     const data = (suffix: string) => created.find((c) => c.type === "kubernetes:core/v1:ConfigMap" && c.name === `grafana-${suffix}`)!.inputs.data;
-    expect(parse(data("alerting")["alerting.yaml"]).contactPoints[0].receivers[0].settings.basicAuthPassword).toBe("$__file{/etc/grafana/alertmanager-client/password}");
+    const passwordFile = `$__file{${GRAFANA_SECRETS_DIR}/${ALERTMANAGER_WEB_PASSWORD_FILE}}`;
+    expect(parse(data("alerting")["alerting.yaml"]).contactPoints[0].receivers[0].settings.basicAuthPassword).toBe(passwordFile);
     const datasource = parse(data("datasources")["datasources.yaml"]).datasources.find((d: any) => d.type === "alertmanager");
-    expect([datasource.basicAuth, datasource.basicAuthUser, datasource.secureJsonData]).toEqual([
-      true,
-      "$__file{/etc/grafana/alertmanager-client/username}",
-      { basicAuthPassword: "$__file{/etc/grafana/alertmanager-client/password}" },
-    ]);
+    expect([datasource.basicAuth, datasource.basicAuthUser, datasource.secureJsonData]).toEqual([true, STACK_WEB_USER, { basicAuthPassword: passwordFile }]);
   });
 });

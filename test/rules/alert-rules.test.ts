@@ -121,7 +121,7 @@ describe("buildAlertRules", () => {
 
   test("the app's job name is quoted as a PromQL string, whatever it contains", () => {
     // The settings refuse such a name (observability:app.job has a safe grammar); the builder quotes whatever it gets anyway.
-    const built = allRules(buildAlertRules({ settings: { ...prod, app: { ...prod.app, job: 'odd"job\\name' } } }));
+    const built = allRules(buildAlertRules({ settings: { ...prod, app: { ...prod.app, job: 'odd"job\\name', namespaces: "all" } } }));
     expect(built.find((r) => r.alert === "ApplicationDown")!.expr).toBe('up{job="odd\\"job\\\\name"} == 0');
   });
 

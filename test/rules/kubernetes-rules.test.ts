@@ -144,7 +144,7 @@ describe("the Kubernetes recording rules, under the real promtool", () => {
 describe("which namespaces the Kubernetes alerts watch", () => {
   test("by default the app's namespaces and the stack's own; every namespace while the app is discovered everywhere; or exactly the setting", () => {
     expect(kubernetesAlertNamespaces(stackSettings("prod", { app: { namespaces: ["trading"] } }))).toEqual(["trading", "monitoring", "monitoring-agents"]);
-    expect(kubernetesAlertNamespaces(stackSettings("prod"))).toEqual([]);
+    expect(kubernetesAlertNamespaces(stackSettings("prod", { app: { namespaces: "all" } }))).toEqual([]);
     expect(kubernetesAlertNamespaces(stackSettings("prod", { alerts: { kubernetes: { namespaces: ["payments", "trading"] } } }))).toEqual(["payments", "trading"]);
     expect(namespaceMatcher(["trading", "monitoring"])).toBe('namespace=~"trading|monitoring"');
     expect(namespaceMatcher([])).toBe("");

@@ -613,7 +613,11 @@ const appVolumeUse = (share: string, threshold: string, severity: Severity) =>
   `The volume postgres-data in trading is ${share} full (threshold ${threshold})` + (severity === "warning" ? " and, at the rate of the last 6h, full within 4 days." : ".");
 const appVolumeSummary = "Volume trading/postgres-data is filling up";
 const persistentVolume = { ...ksm, persistentvolume: "pvc-0c1d2e3f" };
-const volumePhase = (phase: string) => ["Bound", "Failed"].map((p) => series("kube_persistentvolume_status_phase", { ...persistentVolume, phase: p }, gauge(p === phase ? 1 : 0)));
+/** The volume's phase, and its claim in the app's namespace (prod's alerts watch the app's namespaces and the stack's own). */
+const volumePhase = (phase: string) => [
+  ...["Bound", "Failed"].map((p) => series("kube_persistentvolume_status_phase", { ...persistentVolume, phase: p }, gauge(p === phase ? 1 : 0))),
+  series("kube_persistentvolume_claim_ref", { ...persistentVolume, claim_namespace: "trading", name: "postgres-data" }, gauge(1)),
+];
 const nodeReady = (ready: 0 | 1) =>
   (["true", "false"] as const).map((status) => series("kube_node_status_condition", { ...ksm, node: "worker-2", condition: "Ready", status }, gauge((status === "true") === (ready === 1) ? 1 : 0)));
 const kubelet = { job: "kubelet", instance: "10.0.0.6:10250", node: "worker-2" };
@@ -983,5 +987,95 @@ scenarios.push(
     situation: "2 days left",
     series: [series("probe_ssl_earliest_cert_expiry", website, expiresInDays(2))],
     fires: both(websiteAlert, certificateSummary, (t) => certificate("2", t), ["14 days", "3 days"]),
+  },
+);
+
+/** An annotated pod of the app, as Prometheus labels its target. */
+const appTarget = { job: "fastapi", instance: "10.0.0.7:8000", namespace: "trading", pod: "api-7d9f8-x2x4z", service: "crypto-orchestrator" };
+/** The prod stack's app sample_limit: half of its 524288-series budget (8Gi) over 50 targets. */
+const APP_SAMPLE_LIMIT = 5242;
+/** A target's own scrape series: up, what it offered, and its limit (extra-scrape-metrics); and Prometheus' counter of refused scrapes. */
+const scrape = (offered: number, refusedPerMinute: number) => [
+  up(appTarget, offered > APP_SAMPLE_LIMIT ? 0 : 1),
+  series("scrape_samples_scraped", appTarget, gauge(offered)),
+  series("scrape_sample_limit", appTarget, gauge(APP_SAMPLE_LIMIT)),
+  series("prometheus_target_scrapes_exceeded_sample_limit_total", prometheus, counter(refusedPerMinute)),
+];
+
+scenarios.push(
+  { alert: "ScrapeSampleLimitHit", situation: "a pod offers fewer samples than its job's limit", series: scrape(5000, 0), fires: [], justUnder: "warning" },
+  {
+    alert: "ScrapeSampleLimitHit",
+    situation: "a pod offers 200k samples: its scrapes are refused",
+    series: scrape(200_000, 4),
+    fires: [
+      {
+        severity: "warning",
+        labels: appTarget,
+        summary: "trading/api-7d9f8-x2x4z exposes more samples than job fastapi allows",
+        description:
+          "10.0.0.7:8000 (trading/api-7d9f8-x2x4z) offered 200k samples, over the sample_limit of job fastapi: Prometheus refuses the whole scrape, so none of its series are stored. Fix the target's cardinality, or raise prometheus.scrapeLimits.jobs.fastapi.sampleLimit if it is expected.",
+      },
+    ],
+  },
+  {
+    alert: "PrometheusHeadSeriesNearBudget",
+    situation: "Prometheus at 400k series; a tenant's series of the same name claims 900k",
+    series: [series("prometheus_tsdb_head_series", prometheus, gauge(400_000)), series("prometheus_tsdb_head_series", appTarget, gauge(900_000))],
+    fires: [],
+    justUnder: "warning",
+  },
+  {
+    alert: "PrometheusHeadSeriesNearBudget",
+    situation: "Prometheus at 450k series, over 80% of its 524288-series budget",
+    series: [series("prometheus_tsdb_head_series", prometheus, gauge(450_000))],
+    fires: [
+      {
+        severity: "warning",
+        labels: prometheus,
+        summary: "Prometheus localhost:9090 holds nearly as many series as it is sized for",
+        description:
+          "Prometheus localhost:9090 holds 450k series in its head block, over 80% of its budget of 524288 (prometheus.scrapeLimits.seriesBudget, derived from its memory limit): it may soon run out of memory. See the stack-health dashboard's top series by job and namespace.",
+      },
+    ],
+  },
+  {
+    alert: "PrometheusConfigReloadFailed",
+    situation: "the last reload succeeded; a tenant's series of the same name says it failed",
+    series: [series("prometheus_config_last_reload_successful", prometheus, gauge(1)), series("prometheus_config_last_reload_successful", appTarget, gauge(0))],
+    fires: [],
+    justUnder: "warning",
+  },
+  {
+    alert: "PrometheusConfigReloadFailed",
+    situation: "a changed rule file was refused",
+    series: [series("prometheus_config_last_reload_successful", prometheus, gauge(0))],
+    fires: [
+      {
+        severity: "warning",
+        labels: prometheus,
+        summary: "Prometheus localhost:9090 refused its newest configuration",
+        description: "Prometheus localhost:9090 failed to load its changed prometheus.yml or rule files and has been running the previous ones for 10m: its log says why.",
+      },
+    ],
+  },
+);
+
+// A pod outside app.namespaces (prod: trading) that calls itself the app cannot page on-call.
+scenarios.push(
+  {
+    alert: "ApplicationDown",
+    situation: "a tenant's pod in another namespace, scraped as the app (app.namespaces: all elsewhere), is down",
+    series: [up({ ...appTarget, namespace: "tenant", pod: "crypto-orchestrator-evil" }, 0)],
+    fires: [],
+  },
+  {
+    alert: "HighErrorRate",
+    situation: "a tenant's pod in another namespace answers every request with a 500",
+    series: [
+      series("http_requests_total", { ...appTarget, namespace: "tenant", method: "GET", endpoint: "/", status: "500" }, counter(1000)),
+      series("http_requests_total", { ...appTarget, namespace: "tenant", method: "GET", endpoint: "/", status: "200" }, counter(0)),
+    ],
+    fires: [],
   },
 );
