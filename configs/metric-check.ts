@@ -16,7 +16,7 @@ import { FASTAPI_LOG_LABELS } from "./log-destination";
 import { streamSelectors } from "./logql";
 import { Catalogue, CATALOGUES, exposedSeries } from "./metric-catalogue";
 import { podLogRelabelRules, SYSTEM_LOGS } from "./pod-log-discovery";
-import { RelabelConfig, ScrapeConfig } from "./prometheus";
+import { prometheusReloadAndScrapeFlags, RelabelConfig, ScrapeConfig } from "./prometheus";
 import { LabelMatcher, matcherAccepts, metricSelectors, MetricSelector, outputLabels } from "./promql-selectors";
 import type { AlertingRule, RecordingRule } from "./rule-builder";
 import { SCRAPE_JOBS } from "./scrape-jobs";
@@ -122,8 +122,12 @@ function keepsMetric(job: ScrapeConfig, name: string): boolean {
   return true;
 }
 
-/** Series Prometheus writes for every target, whatever it exposes. */
-const SCRAPE_SERIES = ["up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling", "scrape_series_added"];
+/**
+ * Series Prometheus writes for every target, whatever it exposes; the last three only with the
+ * extra-scrape-metrics feature, which the stack's Prometheus runs with (Prometheus' feature flags doc).
+ */
+const EXTRA_SCRAPE_SERIES = prometheusReloadAndScrapeFlags().includes("--enable-feature=extra-scrape-metrics") ? ["scrape_timeout_seconds", "scrape_sample_limit", "scrape_body_size_bytes"] : [];
+const SCRAPE_SERIES = ["up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling", "scrape_series_added", ...EXTRA_SCRAPE_SERIES];
 
 /** What the scrape configs collect: each job's catalogue through its target labels and relabelling, and the per-target series. */
 export function scrapedSeries(scrapeConfigs: ScrapeConfig[], catalogueOf: (jobName: string) => Catalogue | undefined): ProducedSeries[] {

@@ -73,7 +73,7 @@ describe("capacity model", () => {
   });
 
   test("a Loki rate limit below the average log rate is refused", () => {
-    expect(problemsOf({ loki: { storageGi: 1000, ingestionRateMb: 0.5, resources: { memoryLimit: "8Gi" } }, capacity: { logGbPerDay: 100 } })).toEqual([
+    expect(problemsOf({ loki: { storageGi: 1000, ingestionRateMb: 0.5, perStreamRateLimitMb: 0.5, resources: { memoryLimit: "8Gi" } }, capacity: { logGbPerDay: 100 } })).toEqual([
       expect.stringMatching(/^observability:loki\.ingestionRateMb: 0\.5 MB\/s is below the average log rate of observability:capacity\.logGbPerDay \(1\.16 MB\/s\)/),
     ]);
   });

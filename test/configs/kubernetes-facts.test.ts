@@ -31,7 +31,7 @@ describe("Kubernetes facts", () => {
     ["a 64-character StorageClass label (object names are DNS subdomains: 253 in all, no limit per label)", { storageClass: `${name64}.example.com` }],
     ["a 64-character IngressClass and TLS Secret name", { grafana: { ingress: { host: "grafana.example.com", className: name64, tlsSecretName: `${name64}-tls` } } }],
     ["a label key with a 253-character prefix", { networkPolicies: { dns: { podLabels: { [`${"a.".repeat(126)}a/k8s-app`]: "kube-dns" } } } }],
-    ["an Ingress host of 63-character labels", { grafana: { ingress: { host: `${"a".repeat(63)}.example.com` } } }],
+    ["an Ingress host of 63-character labels", { grafana: { ingress: { host: `${"a".repeat(63)}.example.com`, tlsSecretName: "grafana-tls" } } }],
   ])("%s is accepted", (_, values) => {
     expect(problems(values)).toEqual([]);
   });

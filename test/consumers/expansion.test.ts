@@ -59,10 +59,13 @@ describe("Grafana's provisioning files read back exactly what the settings say",
     expect(leaves.filter((leaf) => read.get(leaf.path) !== leaf.value)).toEqual([]);
   });
 
-  test("grafana.ini holds no expansion but the admin password's file", () => {
+  test("grafana.ini holds no expansion but the files of the admin password and the secret key", () => {
     // Grafana expands \$(|__\w+){…} in every ini value (pkg/setting/expanders.go).
     const expansions = result.files["grafana/grafana.ini"].split("\n").filter((line) => /\$(|__\w+)\{[^}]+\}/.test(line));
-    expect(expansions).toEqual([`admin_password = $__file{${GRAFANA_SECRETS_DIR}/admin-password}`]);
+    expect(expansions).toEqual([
+      `admin_password = $__file{${GRAFANA_SECRETS_DIR}/admin-password}`,
+      `secret_key = $__file{${GRAFANA_SECRETS_DIR}/secret-key}`,
+    ]);
   });
 });
 
