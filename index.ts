@@ -16,5 +16,7 @@ export const portForward = {
   // Dev's inbox: every alert email, at http://localhost:8025.
   ...(stack.mailCatcherPortForward ? { mailpit: stack.mailCatcherPortForward } : {}),
 };
+// Read back by the next run to check that a claim may grow (components/volume-ledger.ts).
+export const volumes = stack.volumes;
 export const grafanaAdminUser = settings.grafana.adminUser;
 export const grafanaAdminPassword = stack.grafanaAdminPassword ? pulumi.secret(stack.grafanaAdminPassword) : undefined;

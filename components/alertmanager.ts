@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ALERTMANAGER_MESH_PORT, ALERTMANAGER_PORT, ALERTMANAGER_SECRETS_DIR, buildAlertmanagerConfig, SECRET_FILES } from "../configs/alertmanager";
 import { ServiceAddress } from "../configs/service-address";
-import { StackSettings } from "../configs/settings";
+import { settingKey, StackSettings } from "../configs/settings";
 import { toYaml } from "../configs/yaml";
 import {
   clusterService,
@@ -20,6 +20,7 @@ import {
   spreadAcrossNodes,
 } from "./kube";
 import { statefulWorkload } from "./stateful-workload";
+import { DataArgs } from "./volume-ledger";
 
 const NAME = "alertmanager";
 /** Headless Service giving each replica a stable DNS name for gossip. */
@@ -27,7 +28,7 @@ const PEERS_SERVICE = "alertmanager-cluster";
 const CONFIG_DIR = "/etc/alertmanager/config";
 const DATA_DIR = "/alertmanager";
 
-export interface AlertmanagerArgs extends CommonArgs {
+export interface AlertmanagerArgs extends CommonArgs, DataArgs {
   settings: StackSettings;
   /** Receiver secrets from `config.getSecret`; only the ones set. They go into a Secret, never the config. */
   secrets: Partial<Record<keyof typeof SECRET_FILES, pulumi.Output<string>>>;
@@ -132,7 +133,8 @@ export class Alertmanager extends pulumi.ComponentResource {
           ],
         },
         podSpec,
-        volume: { name: "data", storageGi: settings.alertmanager.storageGi },
+        volume: { name: "data", storageGi: settings.alertmanager.storageGi, setting: settingKey(["alertmanager", "storageGi"]) },
+        volumes: args.volumes,
         settings,
       },
       parent,

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { httpUrl, ServiceAddress } from "../configs/service-address";
 import { ResourceSettings, StackSettings } from "../configs/settings";
 import { dataClaim } from "./stateful-workload";
+import { VolumeLedger } from "./volume-ledger";
 
 type ContainerSecurityContext = k8s.types.input.core.v1.SecurityContext;
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
@@ -78,15 +79,20 @@ export function dataOptions(settings: Pick<StackSettings, "protectData">, opts: 
 
 export function persistentVolumeClaim(
   name: string,
-  args: { namespace: pulumi.Input<string>; storageGi: number; settings: Pick<StackSettings, "protectData" | "storageClass">; labels: Record<string, string> },
+  args: {
+    namespace: pulumi.Input<string>;
+    storageGi: number;
+    /** The setting that sizes it, e.g. `observability:prometheus.storageGi`. */
+    setting: string;
+    settings: Pick<StackSettings, "protectData" | "storageClass">;
+    labels: Record<string, string>;
+    volumes: VolumeLedger;
+  },
   opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.PersistentVolumeClaim {
   // Grows in place; a storageClass change never replaces it (see stateful-workload.ts).
-  return dataClaim(
-    `${name}-data`,
-    { name: `${name}-data`, namespace: args.namespace, labels: args.labels, storageGi: args.storageGi, storageClass: args.settings.storageClass },
-    dataOptions(args.settings, opts),
-  );
+  const { namespace, labels, storageGi, setting, volumes } = args;
+  return dataClaim(`${name}-data`, { name: `${name}-data`, namespace, labels, storageGi, setting, volumes, storageClass: args.settings.storageClass }, dataOptions(args.settings, opts));
 }
 
 /**
@@ -121,7 +127,12 @@ export function configFiles(
   );
 }
 
-/** A Secret of files, auto-named and immutable for the same reason as configFiles. */
+/**
+ * A Secret of files, auto-named and immutable for the same reason as configFiles. With no files it
+ * has no `stringData` at all: the API server stores an empty map as no field, so `stringData: {}`
+ * would differ from the live object on every preview and replace the Secret (and roll its pods) on
+ * every `pulumi up` (test/cluster: `preview --expect-no-changes`).
+ */
 export function secretFiles(
   logicalName: string,
   args: { namespace: pulumi.Input<string>; labels: Record<string, string>; stringData: Record<string, pulumi.Input<string>> },
@@ -133,7 +144,7 @@ export function secretFiles(
       metadata: { namespace: args.namespace, labels: args.labels },
       type: "Opaque",
       immutable: true,
-      stringData: args.stringData,
+      ...(Object.keys(args.stringData).length > 0 ? { stringData: args.stringData } : {}),
     },
     opts,
   );

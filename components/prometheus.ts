@@ -12,7 +12,7 @@ import {
   RULES_DIR,
 } from "../configs/prometheus";
 import { ServiceAddress } from "../configs/service-address";
-import { StackSettings } from "../configs/settings";
+import { settingKey, StackSettings } from "../configs/settings";
 import { toYaml } from "../configs/yaml";
 import {
   assertFitsConfigMap,
@@ -34,6 +34,7 @@ import {
   serviceUrl,
 } from "./kube";
 import { dataClaim } from "./stateful-workload";
+import { DataArgs } from "./volume-ledger";
 
 const CONFIG_DIR = "/etc/prometheus";
 const DATA_DIR = "/prometheus";
@@ -46,7 +47,7 @@ export function prometheusReplicaName(index: number): string {
   return index === 0 ? "prometheus" : `prometheus-${index}`;
 }
 
-export interface PrometheusArgs extends CommonArgs {
+export interface PrometheusArgs extends CommonArgs, DataArgs {
   settings: StackSettings;
   /** Addresses of the other services, each scraped; Alertmanager also receives alerts. Missing = off. */
   targets: { [K in keyof PrometheusInputs["targets"]]?: pulumi.Output<ServiceAddress> };
@@ -92,7 +93,8 @@ export class Prometheus extends pulumi.ComponentResource {
 
     // One projected volume lays the files out exactly as `render` writes them: prometheus.yml beside rules/.
     const configMounts = [{ name: "config", mountPath: CONFIG_DIR, readOnly: true }];
-    const { replicas } = settings.prometheus;
+    const { replicas, storageGi } = settings.prometheus;
+    const storageSetting = settingKey(["prometheus", "storageGi"]);
     // Every replica is a single-replica Deployment with its own volume; replica 0 keeps the names
     // of a one-replica stack, so going from 1 to 2 replicas (and back) never touches its data.
     const replica = (index: number) => {
@@ -104,10 +106,10 @@ export class Prometheus extends pulumi.ComponentResource {
       // forgets it instead of deleting it.
       const pvc =
         index === 0
-          ? persistentVolumeClaim(replicaName, { namespace, storageGi: settings.prometheus.storageGi, settings, labels: replicaLabels }, parent)
+          ? persistentVolumeClaim(replicaName, { namespace, storageGi, setting: storageSetting, settings, labels: replicaLabels, volumes: args.volumes }, parent)
           : dataClaim(
               `${replicaName}-data`,
-              { name: `${replicaName}-data`, namespace, labels: replicaLabels, storageGi: settings.prometheus.storageGi, storageClass: settings.storageClass },
+              { name: `${replicaName}-data`, namespace, labels: replicaLabels, storageGi, setting: storageSetting, volumes: args.volumes, storageClass: settings.storageClass },
               { ...parent, protect: settings.protectData, retainOnDelete: true },
             );
       singleReplicaDeployment(

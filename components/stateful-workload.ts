@@ -42,6 +42,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackSettings } from "../configs/settings";
 import { selectorLabels, ServicePort, servicePorts } from "./kube";
+import { VolumeLedger } from "./volume-ledger";
 
 export interface StatefulWorkloadArgs {
   /** Kubernetes name of the StatefulSet (and the `app.kubernetes.io/name` its selector matches); pods are `<name>-<ordinal>`. */
@@ -57,8 +58,12 @@ export interface StatefulWorkloadArgs {
   peers: { resourceName: string; name: string; ports: ServicePort[] };
   /** Pod spec; its containers mount `volume.name`, which must not be among its `volumes`. */
   podSpec: k8s.types.input.core.v1.PodSpec;
-  /** The per-replica volume: its name in the pod spec and its size. A bigger size grows every claim in place. */
-  volume: { name: string; storageGi: number };
+  /**
+   * The per-replica volume: its name in the pod spec, its size and the setting that sizes it. A bigger
+   * size grows every claim in place, where the class allows it (volume-ledger.ts).
+   */
+  volume: { name: string; storageGi: number; setting: string };
+  volumes: VolumeLedger;
   /** `storageClass` for new claims (unset: the cluster default); `protectData` protects the claims. */
   settings: Pick<StackSettings, "storageClass" | "protectData">;
   /** Default `Parallel`: replicas that must find each other (gossip, memberlist) start together. Constant for the workload's life. */
@@ -102,9 +107,19 @@ export function storageClassDrift(claim: { namespace: string; name: string }, co
  */
 export function dataClaim(
   logicalName: string,
-  args: { name: string; namespace: pulumi.Input<string>; labels: Record<string, string>; storageGi: number; storageClass: string | undefined },
+  args: {
+    name: string;
+    namespace: pulumi.Input<string>;
+    labels: Record<string, string>;
+    storageGi: number;
+    storageClass: string | undefined;
+    /** The setting that sizes it, e.g. `observability:prometheus.storageGi`. */
+    setting: string;
+    volumes: VolumeLedger;
+  },
   opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.PersistentVolumeClaim {
+  const ledgerClaim = { name: args.name, namespace: args.namespace, storageGi: args.storageGi, setting: args.setting };
   const claim = new k8s.core.v1.PersistentVolumeClaim(
     logicalName,
     {
@@ -112,11 +127,13 @@ export function dataClaim(
       spec: {
         accessModes: ["ReadWriteOnce"],
         storageClassName: args.storageClass,
-        resources: { requests: { storage: `${args.storageGi}Gi` } },
+        // Waits for the ledger to know that a growth is possible (volume-ledger.ts).
+        resources: { requests: { storage: args.volumes.request(ledgerClaim) } },
       },
     },
     { ...opts, ignoreChanges: [...(opts.ignoreChanges ?? []), ...CLAIM_IGNORED_FIELDS] },
   );
+  args.volumes.record(ledgerClaim, claim);
   pulumi.all([claim.metadata.namespace, claim.metadata.name, claim.spec.storageClassName]).apply(([namespace, name, live]) => {
     const warning = storageClassDrift({ namespace, name }, args.storageClass, live);
     if (warning) pulumi.log.warn(warning, claim);
@@ -148,7 +165,15 @@ export function statefulWorkload(logicalName: string, args: StatefulWorkloadArgs
     const name = claimName(args.volume.name, args.name, ordinal);
     return dataClaim(
       name,
-      { name, namespace: args.namespace, labels: args.labels, storageGi: args.volume.storageGi, storageClass: args.settings.storageClass },
+      {
+        name,
+        namespace: args.namespace,
+        labels: args.labels,
+        storageGi: args.volume.storageGi,
+        storageClass: args.settings.storageClass,
+        setting: args.volume.setting,
+        volumes: args.volumes,
+      },
       { ...opts, protect: args.settings.protectData, retainOnDelete: true },
     );
   });
