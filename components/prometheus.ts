@@ -132,7 +132,8 @@ export class Prometheus extends pulumi.ComponentResource {
                   `--config.file=${CONFIG_DIR}/prometheus.yml`,
                   `--storage.tsdb.path=${DATA_DIR}`,
                   `--storage.tsdb.retention.time=${settings.prometheus.retention}`,
-                  `--storage.tsdb.retention.size=${retentionSize(settings.prometheus.storageGi, settings.prometheus.retentionSizeRatio)}`,
+                  // From the claim's size, which stays as it is when its class refuses a growth (volume-ledger.ts).
+                  pvc.spec.apply((spec) => `--storage.tsdb.retention.size=${retentionSize(Number.parseInt(spec.resources.requests.storage, 10), settings.prometheus.retentionSizeRatio)}`),
                   "--web.enable-lifecycle",
                   `--web.listen-address=:${PROMETHEUS_PORT}`,
                 ],

@@ -120,6 +120,7 @@ export function dataClaim(
   opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.PersistentVolumeClaim {
   const ledgerClaim = { name: args.name, namespace: args.namespace, storageGi: args.storageGi, setting: args.setting };
+  const storageGi = args.volumes.size(ledgerClaim);
   const claim = new k8s.core.v1.PersistentVolumeClaim(
     logicalName,
     {
@@ -127,13 +128,13 @@ export function dataClaim(
       spec: {
         accessModes: ["ReadWriteOnce"],
         storageClassName: args.storageClass,
-        // Waits for the ledger to know that a growth is possible (volume-ledger.ts).
-        resources: { requests: { storage: args.volumes.request(ledgerClaim) } },
+        // Grows only once the ledger knows that the class allows it (volume-ledger.ts).
+        resources: { requests: { storage: pulumi.interpolate`${storageGi}Gi` } },
       },
     },
     { ...opts, ignoreChanges: [...(opts.ignoreChanges ?? []), ...CLAIM_IGNORED_FIELDS] },
   );
-  args.volumes.record(ledgerClaim, claim);
+  args.volumes.record(ledgerClaim, claim, storageGi);
   pulumi.all([claim.metadata.namespace, claim.metadata.name, claim.spec.storageClassName]).apply(([namespace, name, live]) => {
     const warning = storageClassDrift({ namespace, name }, args.storageClass, live);
     if (warning) pulumi.log.warn(warning, claim);

@@ -3,14 +3,17 @@
  * size, its StorageClass in the cluster and whether that class allows volume expansion) in the stack
  * output `volumes`; the next run reads that output back (a StackReference to its own stack) to know
  * which claims exist and how large they are. A claim asked to grow waits, before it is registered,
- * for its class's answer: if the class does not allow expansion, the run stops with one line naming
- * the setting (configs/volume-expansion.ts), before anything is changed.
+ * for its class's answer: if the class does not allow expansion, the claim keeps its size and the
+ * run fails with one line naming the setting (configs/volume-expansion.ts), as an error on the
+ * claim: the preview fails, so `pulumi up` stops before it changes anything.
  *
  * Why the record holds the class's answer: in a preview, Pulumi's SDK reports a property missing
  * from an object read from the cluster as unknown, and a class without expansion usually has no
  * `allowVolumeExpansion` at all. So the preview decides from the recorded answer while the class's
  * resourceVersion is the one recorded with it, and from the class as read now otherwise; `pulumi up`
- * (no longer a preview) always reads the class now, and a refused growth stops it before the claim.
+ * (no longer a preview) always reads the class now. The claim is never sent a size its class would
+ * refuse: failing its input instead left the program waiting on it for about a minute (SDK 3.248)
+ * before it failed; a logged error alone (`pulumi.log.error`) leaves the CLI's exit code 0.
  *
  * Without a previous `volumes` output (a new stack, or the first run of this version) nothing is
  * checked, and a refused growth fails as Kubernetes reports it.
@@ -45,6 +48,18 @@ function ownStackName(): string {
   return organization ? `${organization}/${pulumi.getProject()}/${pulumi.getStack()}` : pulumi.getStack();
 }
 
+/**
+ * Fails the run with `message` alone: thrown outside any promise, an uncaught RunError is what
+ * Pulumi's runtime reports as its message (no stack) before it fails the run. (A rejected promise
+ * reaches the same handler only about a minute later with SDK 3.248, measured; a ResourceError on
+ * the claim would hold every later log line until the claim is registered.)
+ */
+function failRun(message: string): void {
+  setImmediate(() => {
+    throw new pulumi.RunError(message);
+  });
+}
+
 /** Args of a component that holds data in claims. */
 export interface DataArgs {
   /** Where its claims are recorded and their growth checked. */
@@ -57,14 +72,18 @@ export class VolumeLedger {
   private readonly classes = new Map<string, k8s.storage.v1.StorageClass>();
   private readonly recorded: pulumi.Output<[string, DeployedVolume]>[] = [];
 
-  /** `parent`: the component the ledger's reads belong to. */
-  constructor(private readonly parent?: pulumi.Resource) {}
+  /** `parent`: the component the ledger's reads belong to; `fail`: how a refusal ends the run. */
+  constructor(
+    private readonly parent?: pulumi.Resource,
+    private readonly fail: (message: string) => void = failRun,
+  ) {}
 
   /** The last deployment's `volumes` output (empty for a stack never deployed with it). */
   private previous(): pulumi.Output<Record<string, DeployedVolume>> {
     if (!this.previousVolumes) {
       const reference = new pulumi.StackReference(`${pulumi.getStack()}-previous-volumes`, { name: ownStackName() }, { parent: this.parent });
-      this.previousVolumes = reference.outputs.apply((outputs) => (outputs?.[VOLUMES_OUTPUT] ?? {}) as Record<string, DeployedVolume>);
+      // `outputs` is secret as a whole when any output is (the Grafana password); the volumes are not.
+      this.previousVolumes = pulumi.unsecret(reference.outputs.apply((outputs) => (outputs?.[VOLUMES_OUTPUT] ?? {}) as Record<string, DeployedVolume>));
     }
     return this.previousVolumes;
   }
@@ -76,14 +95,16 @@ export class VolumeLedger {
   }
 
   /**
-   * The storage request for a claim: `<storageGi>Gi`, once a growth is known to be possible; a run
-   * whose growth the class refuses stops here with a RunError (Pulumi prints its one line, no stack trace).
+   * The size a claim is given: the one asked for, or, when its class refuses the growth, the size it
+   * has, so that nothing is sent that the API server would refuse. The refusal is the program's
+   * error: Pulumi prints its one line (a RunError) and fails the run, preview or up.
    */
-  request(claim: LedgerClaim): pulumi.Output<string> {
-    return this.refusal(claim).apply((refusal) => {
-      if (refusal) throw new pulumi.RunError(refusal);
-      return `${claim.storageGi}Gi`;
-    });
+  size(claim: LedgerClaim): pulumi.Output<number> {
+    const refusal = this.refusal(claim);
+    refusal.apply((refused) => refused && this.fail(refused));
+    return pulumi.all([refusal, this.previous(), claim.namespace]).apply(([refused, previous, namespace]) =>
+      refused ? previous[`${namespace}/${claim.name}`].storageGi : claim.storageGi,
+    );
   }
 
   /** Why the claim may not grow as asked, once known; undefined when it may (or does not grow). */
@@ -103,11 +124,11 @@ export class VolumeLedger {
     });
   }
 
-  /** Notes the claim, its class and the class's answer for the next run's `volumes` output. */
-  record(claim: LedgerClaim, resource: k8s.core.v1.PersistentVolumeClaim): void {
+  /** Notes the claim, the size it was given, its class and the class's answer for the next run's `volumes` output. */
+  record(claim: LedgerClaim, resource: k8s.core.v1.PersistentVolumeClaim, storageGi: pulumi.Input<number>): void {
     this.recorded.push(
-      pulumi.all([resource.metadata.namespace, resource.metadata.name, resource.spec.storageClassName]).apply(([namespace, name, storageClass]) => {
-        const entry: DeployedVolume = { setting: claim.setting, storageGi: claim.storageGi };
+      pulumi.all([resource.metadata.namespace, resource.metadata.name, resource.spec.storageClassName, storageGi]).apply(([namespace, name, storageClass, gi]) => {
+        const entry: DeployedVolume = { setting: claim.setting, storageGi: gi };
         if (!storageClass) return pulumi.output<[string, DeployedVolume]>([`${namespace}/${name}`, entry]);
         const read = this.storageClass(storageClass);
         return pulumi.all([read.metadata, read.allowVolumeExpansion]).apply(([metadata, allowVolumeExpansion]): [string, DeployedVolume] => [

@@ -1,7 +1,7 @@
 /**
- * A claim asked to grow on a StorageClass without volume expansion stops the run with one line
- * naming the setting, before the claim is registered; the real engine's side of it (preview and up
- * refused, nothing changed) is in test/cluster/lifecycle.test.ts.
+ * A claim asked to grow on a StorageClass without volume expansion keeps its size, and the run fails
+ * with one line naming the setting; the real engine's side of it (preview and up refused, nothing
+ * changed, no exception) is in test/cluster/lifecycle.test.ts.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { DeployedVolume, expansionRefusal, needsExpansion } from "../../configs/volume-expansion";
@@ -68,10 +68,13 @@ describe("VolumeLedger under Pulumi's mocks, in a preview", () => {
 
   const claim = (name: string, storageGi: number) => ({ name, namespace: "monitoring", storageGi, setting: "observability:prometheus.storageGi" });
   const resolved = <T>(output: pulumi.Output<T>) => new Promise<T>((resolve) => output.apply(resolve));
-  const request = (ledger: InstanceType<typeof VolumeLedger>, name: string, storageGi: number) => resolved(ledger.request(claim(name, storageGi)));
+  const request = (ledger: InstanceType<typeof VolumeLedger>, name: string, storageGi: number) => resolved(ledger.size(claim(name, storageGi)));
 
-  test("growth on an unchanged class that did not allow expansion is refused in the preview, from the recorded answer, naming the setting", async () => {
-    const ledger = new VolumeLedger();
+  test("growth on an unchanged class that did not allow expansion is refused in the preview, from the recorded answer, naming the setting; the claim keeps its size", async () => {
+    const failures: string[] = [];
+    const ledger = new VolumeLedger(undefined, (message) => failures.push(message));
+    expect(await request(ledger, "prometheus-data", 6)).toBe(5);
+    expect(failures).toEqual([expect.stringMatching(/^observability:prometheus\.storageGi: PersistentVolumeClaim monitoring\/prometheus-data cannot grow from 5Gi to 6Gi/)]);
     expect(await resolved(ledger.refusal(claim("prometheus-data", 6)))).toMatch(
       /^observability:prometheus\.storageGi: PersistentVolumeClaim monitoring\/prometheus-data cannot grow from 5Gi to 6Gi: its StorageClass "standard"/,
     );
@@ -82,15 +85,15 @@ describe("VolumeLedger under Pulumi's mocks, in a preview", () => {
     reads.length = 0;
     expect(await resolved(new VolumeLedger().refusal(claim("prometheus-data", 5)))).toBeUndefined();
     const ledger = new VolumeLedger();
-    expect(await request(ledger, "prometheus-data", 5)).toBe("5Gi");
-    expect(await request(ledger, "loki-data", 50)).toBe("50Gi");
+    expect(await request(ledger, "prometheus-data", 5)).toBe(5);
+    expect(await request(ledger, "loki-data", 50)).toBe(50);
     expect(reads).toEqual([]);
   });
 
   test("a class changed since the deployment (another resourceVersion) is asked again: one that now allows expansion lets the claim grow", async () => {
     reads.length = 0;
     deployed["monitoring/prometheus-data"] = { ...deployed["monitoring/prometheus-data"], storageClass: "expandable", classVersion: "2" };
-    expect(await request(new VolumeLedger(), "prometheus-data", 8)).toBe("8Gi");
+    expect(await request(new VolumeLedger(), "prometheus-data", 8)).toBe(8);
     expect(reads).toEqual(["expandable"]);
   });
 });
