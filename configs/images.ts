@@ -17,6 +17,9 @@ export const defaultImages = {
   curl: "docker.io/curlimages/curl:8.22.0",
   // Dev's mail catcher (mailCatcher.enabled): Alertmanager's email lands here instead of a real relay.
   mailpit: "docker.io/axllent/mailpit:v1.33.1",
+  // Pinned for the probes and node-exporter's TLS front (not deployed yet); the tests build both (npm run upstream-tools).
+  blackboxExporter: "quay.io/prometheus/blackbox-exporter:v0.28.0",
+  kubeRbacProxy: "quay.io/brancz/kube-rbac-proxy:v0.19.1",
 } as const;
 
 export type ImageName = keyof typeof defaultImages;
