@@ -27,4 +27,6 @@ export = {
   grafanaAdminPassword: stack.grafanaAdminPassword ? pulumi.secret(stack.grafanaAdminPassword) : undefined,
   // The exact redirect URI to register with the identity provider (README, Single sign-on).
   grafanaOidcCallbackUrl: settings.grafana.enabled && settings.grafana.auth.oidc ? oidcCallbackUrl(settings.grafana) : undefined,
+  // Read back by the next run to check that a claim may grow (components/volume-ledger.ts).
+  volumes: stack.volumes,
 };

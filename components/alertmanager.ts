@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { noHeartbeatNotice } from "../configs/dead-mans-switch";
 import { ALERTMANAGER_FLAGS, ALERTMANAGER_MESH_PORT, ALERTMANAGER_PORT, ALERTMANAGER_SECRETS_DIR, buildAlertmanagerConfig, SECRET_FILES } from "../configs/alertmanager";
 import { ServiceAddress } from "../configs/service-address";
-import { StackSettings } from "../configs/settings";
+import { settingKey, StackSettings } from "../configs/settings";
 import { amtoolStatusArgs, CLIENT_SECRET_KEYS, clientConfig, PROBE_CLIENT_FILE, WEB_CONFIG_FILE } from "../configs/web-auth";
 import { toYaml } from "../configs/yaml";
 import {
@@ -21,6 +21,7 @@ import {
   spreadAcrossNodes,
 } from "./kube";
 import { statefulWorkload } from "./stateful-workload";
+import { DataArgs } from "./volume-ledger";
 
 const NAME = "alertmanager";
 /** Headless Service giving each replica a stable DNS name for gossip. */
@@ -31,7 +32,7 @@ const WEB_CONFIG_DIR = "/etc/alertmanager/web";
 const CLIENT_PASSWORD_DIR = "/etc/alertmanager/web-client";
 const DATA_DIR = "/alertmanager";
 
-export interface AlertmanagerArgs extends CommonArgs {
+export interface AlertmanagerArgs extends CommonArgs, DataArgs {
   settings: StackSettings;
   /** Receiver secrets from `config.getSecret`; only the ones set. They go into a Secret, never the config. */
   secrets: Partial<Record<keyof typeof SECRET_FILES, pulumi.Output<string>>>;
@@ -155,7 +156,8 @@ export class Alertmanager extends pulumi.ComponentResource {
           ],
         },
         podSpec,
-        volume: { name: "data", storageGi: settings.alertmanager.storageGi },
+        volume: { name: "data", storageGi: settings.alertmanager.storageGi, setting: settingKey(["alertmanager", "storageGi"]) },
+        volumes: args.volumes,
         settings,
       },
       parent,

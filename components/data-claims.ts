@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackSettings } from "../configs/settings";
 import { dataOptions } from "./kube";
+import { VolumeLedger } from "./volume-ledger";
 
 /** Claim fields a change of which would replace the claim; a settings change must never reach them. */
 export const CLAIM_IGNORED_FIELDS = ["spec.storageClassName"];
@@ -33,9 +34,20 @@ export function storageClassDrift(claim: { namespace: string; name: string }, co
  */
 export function dataClaim(
   logicalName: string,
-  args: { name: string; namespace: pulumi.Input<string>; labels: Record<string, string>; storageGi: number; storageClass: string | undefined },
+  args: {
+    name: string;
+    namespace: pulumi.Input<string>;
+    labels: Record<string, string>;
+    storageGi: number;
+    storageClass: string | undefined;
+    /** The setting that sizes it, e.g. `observability:prometheus.storageGi`. */
+    setting: string;
+    volumes: VolumeLedger;
+  },
   opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.PersistentVolumeClaim {
+  const ledgerClaim = { name: args.name, namespace: args.namespace, storageGi: args.storageGi, setting: args.setting };
+  const storageGi = args.volumes.size(ledgerClaim);
   const claim = new k8s.core.v1.PersistentVolumeClaim(
     logicalName,
     {
@@ -43,11 +55,13 @@ export function dataClaim(
       spec: {
         accessModes: ["ReadWriteOnce"],
         storageClassName: args.storageClass,
-        resources: { requests: { storage: `${args.storageGi}Gi` } },
+        // Grows only once the ledger knows that the class allows it (volume-ledger.ts).
+        resources: { requests: { storage: pulumi.interpolate`${storageGi}Gi` } },
       },
     },
     { ...opts, ignoreChanges: [...(opts.ignoreChanges ?? []), ...CLAIM_IGNORED_FIELDS] },
   );
+  args.volumes.record(ledgerClaim, claim, storageGi);
   pulumi.all([claim.metadata.namespace, claim.metadata.name, claim.spec.storageClassName]).apply(([namespace, name, live]) => {
     const warning = storageClassDrift({ namespace, name }, args.storageClass, live);
     if (warning) pulumi.log.warn(warning, claim);
@@ -58,12 +72,17 @@ export function dataClaim(
 /** The fixed-name claim of a single-replica server: `<name>-data`. */
 export function persistentVolumeClaim(
   name: string,
-  args: { namespace: pulumi.Input<string>; storageGi: number; settings: Pick<StackSettings, "protectData" | "storageClass">; labels: Record<string, string> },
+  args: {
+    namespace: pulumi.Input<string>;
+    storageGi: number;
+    /** The setting that sizes it, e.g. `observability:prometheus.storageGi`. */
+    setting: string;
+    settings: Pick<StackSettings, "protectData" | "storageClass">;
+    labels: Record<string, string>;
+    volumes: VolumeLedger;
+  },
   opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.PersistentVolumeClaim {
-  return dataClaim(
-    `${name}-data`,
-    { name: `${name}-data`, namespace: args.namespace, labels: args.labels, storageGi: args.storageGi, storageClass: args.settings.storageClass },
-    dataOptions(args.settings, opts),
-  );
+  const { namespace, labels, storageGi, setting, volumes } = args;
+  return dataClaim(`${name}-data`, { name: `${name}-data`, namespace, labels, storageGi, setting, volumes, storageClass: args.settings.storageClass }, dataOptions(args.settings, opts));
 }

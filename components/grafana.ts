@@ -28,7 +28,7 @@ import {
 import { httpUrl } from "../configs/service-address";
 import { buildAdminPasswordSyncScript } from "../configs/grafana-admin-password";
 import { ServiceAddress } from "../configs/service-address";
-import { StackSettings } from "../configs/settings";
+import { settingKey, StackSettings } from "../configs/settings";
 import { toYaml } from "../configs/yaml";
 import { persistentVolumeClaim } from "./data-claims";
 import {
@@ -45,6 +45,7 @@ import {
   singleReplicaDeployment,
   serviceUrl,
 } from "./kube";
+import { DataArgs } from "./volume-ledger";
 
 const CONFIG_DIR = "/etc/grafana";
 const COMMUNITY_VOLUME = "community-dashboards";
@@ -61,7 +62,7 @@ export function grafanaServiceAddress(namespace: string): ServiceAddress {
   return { kind: "kubernetes", service: SERVICE_NAME, namespace, port: SERVICE_PORT.port, portName: SERVICE_PORT.name };
 }
 
-export interface GrafanaArgs extends CommonArgs {
+export interface GrafanaArgs extends CommonArgs, DataArgs {
   settings: StackSettings;
   datasources: { prometheus: pulumi.Output<GrafanaInputs["prometheus"]>; loki?: pulumi.Output<NonNullable<GrafanaInputs["loki"]>>; alertmanager?: pulumi.Output<NonNullable<GrafanaInputs["alertmanager"]>> };
   /** `observability:grafanaAdminPassword`; when unset a random one is generated and kept in state, encrypted. */
@@ -150,7 +151,11 @@ export class Grafana extends pulumi.ComponentResource {
       return { folder, map, volume: `dashboards-${folderSlug(folder)}` };
     });
 
-    const pvc = persistentVolumeClaim("grafana", { namespace, storageGi: settings.grafana.storageGi, settings, labels: meta }, parent);
+    const pvc = persistentVolumeClaim(
+      "grafana",
+      { namespace, storageGi: settings.grafana.storageGi, setting: settingKey(["grafana", "storageGi"]), settings, labels: meta, volumes: args.volumes },
+      parent,
+    );
     const mounts = [
       { name: "ini", mountPath: CONFIG_DIR, readOnly: true },
       { name: "provisioning", mountPath: GRAFANA_PROVISIONING_DIR, readOnly: true },

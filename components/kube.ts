@@ -124,7 +124,12 @@ export function configFiles(
   );
 }
 
-/** A Secret of files, auto-named and immutable for the same reason as configFiles. */
+/**
+ * A Secret of files, auto-named and immutable for the same reason as configFiles. With no files it
+ * has no `stringData` at all: the API server stores an empty map as no field, so `stringData: {}`
+ * would differ from the live object on every preview and replace the Secret (and roll its pods) on
+ * every `pulumi up` (test/cluster: `preview --expect-no-changes`).
+ */
 export function secretFiles(
   logicalName: string,
   args: { namespace: pulumi.Input<string>; labels: Record<string, string>; stringData: Record<string, pulumi.Input<string>> },
@@ -136,7 +141,7 @@ export function secretFiles(
       metadata: { namespace: args.namespace, labels: args.labels },
       type: "Opaque",
       immutable: true,
-      stringData: args.stringData,
+      ...(Object.keys(args.stringData).length > 0 ? { stringData: args.stringData } : {}),
     },
     opts,
   );

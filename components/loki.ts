@@ -14,7 +14,7 @@ import {
   lokiSecretForYaml,
 } from "../configs/loki";
 import { ServiceAddress } from "../configs/service-address";
-import { StackSettings } from "../configs/settings";
+import { settingKey, StackSettings } from "../configs/settings";
 import { toYaml } from "../configs/yaml";
 import { persistentVolumeClaim } from "./data-claims";
 import {
@@ -33,13 +33,14 @@ import {
   spreadAcrossNodes,
 } from "./kube";
 import { statefulWorkload } from "./stateful-workload";
+import { DataArgs } from "./volume-ledger";
 
 const NAME = "loki";
 const CONFIG_DIR = "/etc/loki";
 /** Key of the object store's secret key in the Secret the HA pods read it from. */
 const SECRET_KEY_FILE = "secret-access-key";
 
-export interface LokiArgs extends CommonArgs {
+export interface LokiArgs extends CommonArgs, DataArgs {
   settings: StackSettings;
   /** `observability:lokiObjectStorageSecretKey`: required with 3 or more replicas (object storage). */
   objectStorageSecretKey?: pulumi.Output<string>;
@@ -90,7 +91,11 @@ export class Loki extends pulumi.ComponentResource {
     if (!isLokiHa(settings.loki)) {
       // Loki cannot reload its config: an auto-named ConfigMap makes every change roll the pod.
       const config = configFiles(`${name}-config`, { namespace, labels: meta, renderDir: "loki", data: { [LOKI_CONFIG_FILE]: toYaml(buildLokiConfig(settings)) } }, parent);
-      const pvc = persistentVolumeClaim(NAME, { namespace, storageGi: settings.loki.storageGi, settings, labels: meta }, parent);
+      const pvc = persistentVolumeClaim(
+        NAME,
+        { namespace, storageGi: settings.loki.storageGi, setting: settingKey(["loki", "storageGi"]), settings, labels: meta, volumes: args.volumes },
+        parent,
+      );
       singleReplicaDeployment(
         NAME,
         {
@@ -159,7 +164,8 @@ export class Loki extends pulumi.ComponentResource {
         },
         settings,
         // WAL, index cache and the compactor's scratch space; chunks and index live in the bucket.
-        volume: { name: "data", storageGi: settings.loki.storageGi },
+        volume: { name: "data", storageGi: settings.loki.storageGi, setting: settingKey(["loki", "storageGi"]) },
+        volumes: args.volumes,
         podSpec: podSpec({
           affinity: spreadAcrossNodes(NAME),
           // Flushing the WAL's chunks to the bucket on shutdown can take a while.

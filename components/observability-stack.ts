@@ -5,6 +5,7 @@ import { enabledComponents } from "../configs/dashboards/definition";
 import { ExternalLokiSource } from "../configs/grafana";
 import { logDestination } from "../configs/log-destination";
 import { SecretKey, StackSettings } from "../configs/settings";
+import { DeployedVolume } from "../configs/volume-expansion";
 import { Alertmanager } from "./alertmanager";
 import { Alloy } from "./alloy";
 import { BlackboxExporter } from "./blackbox-exporter";
@@ -18,6 +19,7 @@ import { NetworkPolicies } from "./network-policies";
 import { NodeExporter } from "./node-exporter";
 import { Prometheus } from "./prometheus";
 import { Promtail } from "./promtail";
+import { VolumeLedger } from "./volume-ledger";
 import { webCredentials } from "./web-auth";
 
 /** Secret settings, as read with `config.getSecret`; each undefined when not set. */
@@ -48,6 +50,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
   public readonly agentsNamespace?: pulumi.Output<string>;
   public readonly urls: Record<string, pulumi.Output<string>>;
   public readonly grafanaAdminPassword?: pulumi.Output<string>;
+  /** Every data claim, `namespace/name` → its setting, size and class: the next run checks growth against it (volume-ledger.ts). */
+  public readonly volumes: pulumi.Output<Record<string, DeployedVolume>>;
   /** `kubectl port-forward` to the mail catcher's inbox, when it runs. */
   public readonly mailCatcherPortForward?: pulumi.Output<string>;
 
@@ -68,7 +72,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     const agentsNamespace = hasAgents
       ? newNamespace(`${name}-agents-namespace`, settings.agentsNamespace, podSecurityLabels("privileged", "baseline"))
       : undefined;
-    const common = { settings, namespace };
+    const volumes = new VolumeLedger(this);
+    const common = { settings, namespace, volumes };
     this.urls = {};
 
     // Wiring goes one way: Loki and Alertmanager first, then what needs their addresses.
@@ -155,6 +160,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
 
     this.namespace = namespace;
     this.agentsNamespace = agentsNamespace;
-    this.registerOutputs({ namespace, agentsNamespace, urls: this.urls });
+    this.volumes = volumes.volumes();
+    this.registerOutputs({ namespace, agentsNamespace, urls: this.urls, volumes: this.volumes });
   }
 }

@@ -17,7 +17,7 @@ import {
   RULES_DIR,
 } from "../configs/prometheus";
 import { ServiceAddress } from "../configs/service-address";
-import { StackSettings } from "../configs/settings";
+import { settingKey, StackSettings } from "../configs/settings";
 import { clientConfig, CLIENT_SECRET_KEYS, PROBE_CLIENT_FILE, promtoolCheckArgs, WEB_CONFIG_FILE } from "../configs/web-auth";
 import { toYaml } from "../configs/yaml";
 import { dataClaim, persistentVolumeClaim } from "./data-claims";
@@ -38,6 +38,7 @@ import {
   clusterService,
   serviceUrl,
 } from "./kube";
+import { DataArgs } from "./volume-ledger";
 
 const CONFIG_DIR = "/etc/prometheus";
 const WEB_CONFIG_DIR = "/etc/prometheus-web";
@@ -52,7 +53,7 @@ export function prometheusReplicaName(index: number): string {
   return index === 0 ? "prometheus" : `prometheus-${index}`;
 }
 
-export interface PrometheusArgs extends CommonArgs {
+export interface PrometheusArgs extends CommonArgs, DataArgs {
   settings: StackSettings;
   /** Addresses of the other services, each scraped; Alertmanager also receives alerts. Missing = off. */
   targets: { [K in keyof PrometheusInputs["targets"]]?: pulumi.Output<ServiceAddress> };
@@ -123,7 +124,8 @@ export class Prometheus extends pulumi.ComponentResource {
 
     // One projected volume lays the files out exactly as `render` writes them: prometheus.yml beside rules/.
     const configMounts = [{ name: "config", mountPath: CONFIG_DIR, readOnly: true }];
-    const { replicas } = settings.prometheus;
+    const { replicas, storageGi } = settings.prometheus;
+    const storageSetting = settingKey(["prometheus", "storageGi"]);
     // Every replica is a single-replica Deployment with its own volume; replica 0 keeps the names
     // of a one-replica stack, so going from 1 to 2 replicas (and back) never touches its data.
     const replica = (index: number) => {
@@ -135,10 +137,10 @@ export class Prometheus extends pulumi.ComponentResource {
       // forgets it instead of deleting it.
       const pvc =
         index === 0
-          ? persistentVolumeClaim(replicaName, { namespace, storageGi: settings.prometheus.storageGi, settings, labels: replicaLabels }, parent)
+          ? persistentVolumeClaim(replicaName, { namespace, storageGi, setting: storageSetting, settings, labels: replicaLabels, volumes: args.volumes }, parent)
           : dataClaim(
               `${replicaName}-data`,
-              { name: `${replicaName}-data`, namespace, labels: replicaLabels, storageGi: settings.prometheus.storageGi, storageClass: settings.storageClass },
+              { name: `${replicaName}-data`, namespace, labels: replicaLabels, storageGi, setting: storageSetting, volumes: args.volumes, storageClass: settings.storageClass },
               { ...parent, protect: settings.protectData, retainOnDelete: true },
             );
       singleReplicaDeployment(
@@ -157,15 +159,16 @@ export class Prometheus extends pulumi.ComponentResource {
               {
                 name: "prometheus",
                 image: settings.images.prometheus,
-                args: [
+                // The retention size follows the claim's size, which stays as it is when its class refuses a growth (volume-ledger.ts).
+                args: pvc.spec.apply((spec) => [
                   `--config.file=${CONFIG_DIR}/prometheus.yml`,
                   `--storage.tsdb.path=${DATA_DIR}`,
-                  ...commandLineFlags(prometheusSettingsFlags(settings)),
+                  ...commandLineFlags(prometheusSettingsFlags({ prometheus: { ...settings.prometheus, storageGi: Number.parseInt(spec.resources.requests.storage, 10) } })),
                   // No --web.enable-lifecycle: nothing needs /-/reload, and /-/quit would let one request stop Prometheus.
                   ...prometheusReloadAndScrapeFlags(),
                   `--web.config.file=${WEB_CONFIG_DIR}/${WEB_CONFIG_FILE}`,
                   `--web.listen-address=:${PROMETHEUS_PORT}`,
-                ],
+                ]),
                 // Prometheus 3 expands ${PROMETHEUS_REPLICA} in the external labels (configs/prometheus.ts).
                 ...(replicas > 1 ? { env: [{ name: PROMETHEUS_REPLICA_ENV, value: replicaName }] } : {}),
                 ports: [{ name: "http", containerPort: PROMETHEUS_PORT }],

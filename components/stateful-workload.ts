@@ -43,6 +43,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackSettings } from "../configs/settings";
 import { dataClaim } from "./data-claims";
 import { selectorLabels, ServicePort, servicePorts } from "./kube";
+import { VolumeLedger } from "./volume-ledger";
 
 export interface StatefulWorkloadArgs {
   /** Kubernetes name of the StatefulSet (and the `app.kubernetes.io/name` its selector matches); pods are `<name>-<ordinal>`. */
@@ -58,8 +59,12 @@ export interface StatefulWorkloadArgs {
   peers: { resourceName: string; name: string; ports: ServicePort[] };
   /** Pod spec; its containers mount `volume.name`, which must not be among its `volumes`. */
   podSpec: k8s.types.input.core.v1.PodSpec;
-  /** The per-replica volume: its name in the pod spec and its size. A bigger size grows every claim in place. */
-  volume: { name: string; storageGi: number };
+  /**
+   * The per-replica volume: its name in the pod spec, its size and the setting that sizes it. A bigger
+   * size grows every claim in place, where the class allows it (volume-ledger.ts).
+   */
+  volume: { name: string; storageGi: number; setting: string };
+  volumes: VolumeLedger;
   /** `storageClass` for new claims (unset: the cluster default); `protectData` protects the claims. */
   settings: Pick<StackSettings, "storageClass" | "protectData">;
   /** Default `Parallel`: replicas that must find each other (gossip, memberlist) start together. Constant for the workload's life. */
@@ -103,7 +108,15 @@ export function statefulWorkload(logicalName: string, args: StatefulWorkloadArgs
     const name = claimName(args.volume.name, args.name, ordinal);
     return dataClaim(
       name,
-      { name, namespace: args.namespace, labels: args.labels, storageGi: args.volume.storageGi, storageClass: args.settings.storageClass },
+      {
+        name,
+        namespace: args.namespace,
+        labels: args.labels,
+        storageGi: args.volume.storageGi,
+        storageClass: args.settings.storageClass,
+        setting: args.volume.setting,
+        volumes: args.volumes,
+      },
       { ...opts, protect: args.settings.protectData, retainOnDelete: true },
     );
   });

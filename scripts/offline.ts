@@ -156,6 +156,8 @@ export async function runProgram(stack: string, stackConfig: StackConfig): Promi
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
+        // A read (a StackReference, a `.get`) deploys nothing, and offline there is nothing to read.
+        if (args.id) return { id: args.id, state: args.inputs };
         const state = unwrapSecrets(args.inputs) as Record<string, any>;
         if (args.type.startsWith("kubernetes:") && state.metadata && !state.metadata.name) {
           state.metadata = { ...state.metadata, name: autoName(args.name, args.inputs) };

@@ -1,21 +1,26 @@
 /**
- * `npm run upstream-tools [-- --force | --check]`: builds the Prometheus and Alertmanager releases the stack
- * deploys (configs/images.ts) from their Go modules into .upstream/bin/, for the tests.
+ * `npm run upstream-tools [-- --force | --check] [--jobs N] [--only a,b]`: builds the upstream programs
+ * the tests run (scripts/upstream-tools-plan.ts: the releases configs/images.ts deploys, and the Pulumi
+ * CLI, provider and control plane test/cluster/ runs) from their Go modules into .upstream/bin/.
  *
  * Each program has a small Go module in test/upstream/<program>/ that requires the upstream module
  * (plus upstream's replace directives, which do not carry over to a module that requires it) and
  * names the commands as `tool`s; `go build` there builds them with go.sum enforced. Only Go modules
  * are downloaded, through Go's own module proxy settings; Go's module and build caches (GOMODCACHE,
  * GOCACHE) are left where Go keeps them, so a rebuild after a version bump recompiles only what changed.
- * A program already built from the same go.mod, go.sum and flags, whose binaries report the pinned
- * version, is skipped. `--force` rebuilds anyway; `--check` builds nothing and exits 1 if a build is due.
+ * A program already built from the same go.mod, go.sum, flags and added files, whose binaries report
+ * the pinned version, is skipped. `--force` rebuilds anyway; `--check` builds nothing and exits 1 if a
+ * build is due; `--only` limits the run to the named test/upstream folders; `--jobs` (default 2) builds
+ * that many programs at once, longest first: `go build` alone leaves cores idle while it links.
  */
 import { spawn, spawnSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import {
-  binaryName,
+  AddedFile,
+  builtVersion,
+  commandPackage,
   goModMismatches,
   ldflags,
   readGoMod,
@@ -28,6 +33,12 @@ import {
 
 const log = (line: string) => console.log(`upstream-tools: ${line}`);
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(0)} s`;
+
+/**
+ * Cold builds, longest first, so that with `--jobs 2` the provider's 12 minutes overlap everything
+ * else (measured on 2 cores: docs/benchmarks.md). Programs not listed go last.
+ */
+const COLD_BUILD_ORDER = ["pulumi-kubernetes", "kubernetes", "prometheus", "pulumi", "kwok", "kube-state-metrics", "alertmanager", "kube-rbac-proxy", "pulumi-language-nodejs", "etcd", "node-exporter", "blackbox-exporter"];
 
 /** `go1.26.8` → [1, 26, 8] */
 const goVersionParts = (v: string) => v.replace(/^go/, "").split(/[^\d]+/).filter(Boolean).map(Number);
@@ -45,70 +56,106 @@ function localGoVersion(needs: string): string {
   return result.stdout.trim();
 }
 
+const sha256 = (text: string | Buffer) => createHash("sha256").update(text).digest("hex");
+
+/**
+ * The added files as they are written: path, reason and a hash of the content, which the verified
+ * upstream module (locked by go.sum) and the pinned versions determine. Not the text of the function
+ * that writes them: that depends on how this script was transpiled.
+ */
+const addedFilesKey = (files: AddedFile[] | undefined, upstreamDir: string) => (files ?? []).map((f) => `${f.path}\n${f.why}\n${sha256(f.content(upstreamDir))}`);
+
 /** What the binaries were built from; a change to any of it rebuilds. */
-function buildKey(program: UpstreamProgram): string {
+async function buildKey(program: UpstreamProgram): Promise<string> {
   const dir = path.join(UPSTREAM_MODULES, program.moduleDir);
   const hash = createHash("sha256");
-  for (const file of ["go.mod", "go.sum"]) hash.update(fs.readFileSync(path.join(dir, file)));
+  for (const file of fs.readdirSync(dir).filter((f) => /^go\.(mod|sum)$|\.go$/.test(f)).sort()) hash.update(`${file}\n`).update(fs.readFileSync(path.join(dir, file)));
   hash.update(ldflags(program));
-  hash.update(JSON.stringify(program.missingFiles ?? []));
+  const adds = program.upstreamModuleFiles?.length || program.toolModuleFiles?.length;
+  const upstreamDir = adds ? await verifiedModuleDir(program) : "";
+  hash.update(JSON.stringify([program.commands, addedFilesKey(program.upstreamModuleFiles, upstreamDir), addedFilesKey(program.toolModuleFiles, upstreamDir), program.artifacts ?? []]));
   return hash.digest("hex");
 }
 
 const stampFile = (program: UpstreamProgram) => path.join(UPSTREAM_BIN, `.${program.moduleDir}.build`);
 
-/** The version line a binary prints, e.g. `promtool, version 3.14.0 (branch: …)`; undefined if it cannot run. */
-function reportedVersion(file: string): string | undefined {
-  const result = spawnSync(file, ["--version"], { encoding: "utf8" });
-  if (result.status !== 0) return undefined;
-  return /version (\S+)/.exec(`${result.stdout}${result.stderr}`)?.[1];
+async function upToDate(program: UpstreamProgram): Promise<boolean> {
+  if (!fs.existsSync(stampFile(program)) || fs.readFileSync(stampFile(program), "utf8").trim() !== (await buildKey(program))) return false;
+  if (!(program.artifacts ?? []).every((a) => fs.existsSync(path.join(UPSTREAM_BIN, a.file)))) return false;
+  return program.commands.every((c) => builtVersion(program, path.join(UPSTREAM_BIN, c.binary)) === program.version);
 }
 
-function upToDate(program: UpstreamProgram): boolean {
-  if (!fs.existsSync(stampFile(program)) || fs.readFileSync(stampFile(program), "utf8").trim() !== buildKey(program)) return false;
-  return program.commands.every((c) => reportedVersion(path.join(UPSTREAM_BIN, binaryName(c))) === program.version);
-}
-
-/** Runs `go` in the program's module folder; resolves with its stdout. */
-function go(program: UpstreamProgram, args: string[], options: { inherit?: boolean } = {}): Promise<string> {
+/** Runs `go` in `cwd` (default the program's module folder); resolves with its stdout, its stderr printed line by line with the program's name. */
+function go(program: UpstreamProgram, args: string[], cwd = path.join(UPSTREAM_MODULES, program.moduleDir)): Promise<string> {
   // -mod=readonly: go.sum is the lock file, never rewritten; -buildvcs=false: our own repo's git
   // state is not part of these binaries.
   const env = { ...process.env, GOFLAGS: `${process.env.GOFLAGS ?? ""} -mod=readonly -buildvcs=false`.trim() };
   return new Promise((resolve, reject) => {
-    const child = spawn("go", args, { cwd: path.join(UPSTREAM_MODULES, program.moduleDir), env, stdio: ["ignore", options.inherit ? "inherit" : "pipe", "inherit"] });
+    const child = spawn("go", args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
-    child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    let pending = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => {
+      const lines = (pending + chunk.toString()).split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) console.error(`  ${program.moduleDir}: ${line}`);
+    });
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`go ${args[0]} for ${program.image} ${program.version} failed (exit ${code})`))));
+    child.on("exit", (code) => {
+      if (pending) console.error(`  ${program.moduleDir}: ${pending}`);
+      code === 0 ? resolve(stdout) : reject(new Error(`go ${args[0]} for ${program.moduleDir} ${program.version} failed (exit ${code})`));
+    });
   });
 }
 
-/**
- * For a module that lacks files its build needs: a copy of the module as Go verified it against
- * go.sum, plus those files, and an alternate go.mod/go.sum pair (`-modfile`) that replaces the module
- * with the copy. test/upstream's own go.mod stays untouched. Returns the extra `go build` flags.
- */
-async function withMissingFiles(program: UpstreamProgram): Promise<string[]> {
-  if (!program.missingFiles?.length) return [];
+/** The upstream module's folder in Go's module cache, after checking its checksum against go.sum. */
+async function verifiedModuleDir(program: UpstreamProgram): Promise<string> {
   const downloaded = JSON.parse(await go(program, ["mod", "download", "-json", `${program.module}@${program.moduleVersion}`]));
   const goSum = fs.readFileSync(path.join(UPSTREAM_MODULES, program.moduleDir, "go.sum"), "utf8");
   if (!goSum.includes(`${program.module} ${program.moduleVersion} ${downloaded.Sum}\n`)) {
     throw new Error(`${program.module}@${program.moduleVersion} in the module cache has checksum ${downloaded.Sum}, which go.sum does not list`);
   }
-  const copy = path.join(UPSTREAM_BUILD, `${program.moduleDir}@${program.moduleVersion}`);
-  fs.rmSync(copy, { recursive: true, force: true });
-  fs.cpSync(downloaded.Dir, copy, { recursive: true });
-  makeWritable(copy); // the module cache is read-only, and cpSync keeps modes
-  for (const file of program.missingFiles) {
-    log(`  adding ${file.path} to the module copy: ${file.why}`);
-    fs.mkdirSync(path.dirname(path.join(copy, file.path)), { recursive: true });
-    fs.writeFileSync(path.join(copy, file.path), file.content);
+  return downloaded.Dir;
+}
+
+function addFiles(program: UpstreamProgram, files: AddedFile[], upstreamDir: string, into: string): void {
+  for (const file of files) {
+    log(`  ${program.moduleDir}: adding ${file.path}: ${file.why}`);
+    fs.mkdirSync(path.dirname(path.join(into, file.path)), { recursive: true });
+    fs.writeFileSync(path.join(into, file.path), file.content(upstreamDir));
   }
-  const modFile = path.join(UPSTREAM_BUILD, `${program.moduleDir}.mod`);
-  const goMod = fs.readFileSync(path.join(UPSTREAM_MODULES, program.moduleDir, "go.mod"), "utf8");
-  fs.writeFileSync(modFile, `${goMod}\nreplace ${program.module} ${program.moduleVersion} => ${copy}\n`);
-  fs.writeFileSync(modFile.replace(/\.mod$/, ".sum"), goSum);
-  return [`-modfile=${modFile}`];
+}
+
+/**
+ * Where `go build` runs and with which extra flags. Usually the tool module itself. For a module
+ * missing generated files: a copy of the verified upstream module with them added, and an alternate
+ * go.mod (`-modfile`) that replaces the module with the copy. For a tool module whose own main
+ * package embeds generated files: a copy of the tool module with them added. test/upstream stays untouched.
+ */
+async function buildPlace(program: UpstreamProgram, upstreamDir: string): Promise<{ cwd: string; flags: string[] }> {
+  const toolDir = path.join(UPSTREAM_MODULES, program.moduleDir);
+  let cwd = toolDir;
+  const flags: string[] = [];
+  if (program.toolModuleFiles?.length) {
+    cwd = path.join(UPSTREAM_BUILD, program.moduleDir);
+    fs.rmSync(cwd, { recursive: true, force: true });
+    fs.mkdirSync(cwd, { recursive: true });
+    for (const file of fs.readdirSync(toolDir).filter((f) => /^go\.(mod|sum)$|\.go$/.test(f))) fs.copyFileSync(path.join(toolDir, file), path.join(cwd, file));
+    addFiles(program, program.toolModuleFiles, upstreamDir, cwd);
+  }
+  if (program.upstreamModuleFiles?.length) {
+    const copy = path.join(UPSTREAM_BUILD, `${program.moduleDir}@${program.moduleVersion}`);
+    fs.rmSync(copy, { recursive: true, force: true });
+    fs.cpSync(upstreamDir, copy, { recursive: true });
+    makeWritable(copy); // the module cache is read-only, and cpSync keeps modes
+    addFiles(program, program.upstreamModuleFiles, upstreamDir, copy);
+    const modFile = path.join(UPSTREAM_BUILD, `${program.moduleDir}.mod`);
+    const goMod = fs.readFileSync(path.join(cwd, "go.mod"), "utf8");
+    fs.writeFileSync(modFile, `${goMod}\nreplace ${program.module} ${program.moduleVersion} => ${copy}\n`);
+    fs.copyFileSync(path.join(cwd, "go.sum"), modFile.replace(/\.mod$/, ".sum"));
+    flags.push(`-modfile=${modFile}`);
+  }
+  return { cwd, flags };
 }
 
 function makeWritable(dir: string): void {
@@ -120,58 +167,100 @@ function makeWritable(dir: string): void {
   }
 }
 
+/** Copies the module's files the tests need next to the binaries (YAML documents joined by `---`). */
+function copyArtifacts(program: UpstreamProgram, upstreamDir: string): void {
+  for (const artifact of program.artifacts ?? []) {
+    const documents = artifact.from.map((file) => fs.readFileSync(path.join(upstreamDir, file), "utf8").replace(/^---\n/, "").trimEnd());
+    fs.writeFileSync(path.join(UPSTREAM_BIN, artifact.file), `# From ${program.module}@${program.moduleVersion} (${artifact.why}):\n# ${artifact.from.join(", ")}\n${documents.join("\n---\n")}\n`);
+  }
+}
+
 async function goBuild(program: UpstreamProgram): Promise<void> {
-  const packages = program.commands.map((c) => `${program.module}/${c}`);
-  const extraFlags = await withMissingFiles(program);
+  const upstreamDir = await verifiedModuleDir(program);
+  const { cwd, flags } = await buildPlace(program, upstreamDir);
   const started = Date.now();
   // A cold build takes minutes and `go build` is silent until it is done.
-  const heartbeat = setInterval(() => log(`  ... still building ${program.image} (${seconds(started)})`), 30_000);
+  const heartbeat = setInterval(() => log(`  ... still building ${program.moduleDir} (${seconds(started)})`), 60_000);
   try {
-    await go(program, ["build", ...extraFlags, "-o", `${UPSTREAM_BIN}${path.sep}`, "-ldflags", ldflags(program), ...packages], { inherit: true });
+    // One `go build` per binary name that differs from its package's (Go names a binary after its package).
+    const asNamed = program.commands.filter((c) => c.pkg !== "." && path.posix.basename(commandPackage(program, c)) === c.binary);
+    const renamed = program.commands.filter((c) => !asNamed.includes(c));
+    if (asNamed.length) await go(program, ["build", ...flags, "-o", `${UPSTREAM_BIN}${path.sep}`, "-ldflags", ldflags(program), ...asNamed.map((c) => commandPackage(program, c))], cwd);
+    for (const c of renamed) await go(program, ["build", ...flags, "-o", path.join(UPSTREAM_BIN, c.binary), "-ldflags", ldflags(program), commandPackage(program, c)], cwd);
   } finally {
     clearInterval(heartbeat);
   }
+  copyArtifacts(program, upstreamDir);
+}
+
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/** Runs `work` over `items` with at most `jobs` at a time; rejects with the first failure once the others are done. */
+async function inParallel<T>(items: T[], jobs: number, work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const failures: unknown[] = [];
+  const worker = async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+      await work(item).catch((err) => failures.push(err));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
+  if (failures.length) throw failures[0];
 }
 
 async function main(): Promise<void> {
   const force = process.argv.includes("--force");
   const checkOnly = process.argv.includes("--check");
-  const programs = upstreamPrograms();
+  const jobs = Number(option("--jobs") ?? 2);
+  const only = option("--only")?.split(",");
+  const all = upstreamPrograms();
+  const unknown = (only ?? []).filter((name) => !all.some((p) => p.moduleDir === name));
+  if (unknown.length) throw new Error(`--only ${unknown.join(",")}: no such program; known: ${all.map((p) => p.moduleDir).join(", ")}`);
+  const programs = only ? all.filter((p) => only.includes(p.moduleDir)) : all;
   const newestGoNeeded = programs.map((p) => readGoMod(p).go).sort((a, b) => (olderThan(goVersionParts(a), goVersionParts(b)) ? 1 : -1))[0];
   const goVersion = localGoVersion(newestGoNeeded);
 
   const mismatches = programs.flatMap((p) => goModMismatches(p, readGoMod(p)));
-  if (mismatches.length > 0) throw new Error(`test/upstream does not match configs/images.ts:\n  - ${mismatches.join("\n  - ")}`);
+  if (mismatches.length > 0) throw new Error(`test/upstream does not match the pinned versions:\n  - ${mismatches.join("\n  - ")}`);
 
   fs.mkdirSync(UPSTREAM_BIN, { recursive: true });
+  fs.mkdirSync(UPSTREAM_BUILD, { recursive: true });
   const started = Date.now();
+  const due: UpstreamProgram[] = [];
   for (const program of programs) {
-    const names = program.commands.map(binaryName).join(", ");
-    if (!force && upToDate(program)) {
-      log(`${names} ${program.version}: up to date`);
-      continue;
-    }
-    if (checkOnly) {
+    const names = program.commands.map((c) => c.binary).join(", ");
+    if (!force && (await upToDate(program))) log(`${names} ${program.version}: up to date`);
+    else if (checkOnly) {
       log(`${names} ${program.version}: not built, or built from another go.mod, go.sum or flags`);
       process.exitCode = 1;
-      continue;
-    }
+    } else due.push(program);
+  }
+  const rank = (p: UpstreamProgram) => (COLD_BUILD_ORDER.includes(p.moduleDir) ? COLD_BUILD_ORDER.indexOf(p.moduleDir) : COLD_BUILD_ORDER.length);
+  due.sort((a, b) => rank(a) - rank(b));
+  const timings: string[] = [];
+  await inParallel(due, jobs, async (program) => {
+    const names = program.commands.map((c) => c.binary).join(", ");
     const needs = readGoMod(program).go;
     if (olderThan(goVersionParts(goVersion), goVersionParts(needs))) {
-      log(`${program.image} needs Go ${needs}, this is ${goVersion}: Go will use a newer toolchain only if GOTOOLCHAIN allows it (${process.env.GOTOOLCHAIN ?? "auto"})`);
+      log(`${program.moduleDir} needs Go ${needs}, this is ${goVersion}: Go will use a newer toolchain only if GOTOOLCHAIN allows it (${process.env.GOTOOLCHAIN ?? "auto"})`);
     }
     log(`building ${names} ${program.version} (${program.module} ${program.moduleVersion}) with ${goVersion}...`);
     fs.rmSync(stampFile(program), { force: true });
     const buildStarted = Date.now();
     await goBuild(program);
-    for (const command of program.commands) {
-      const file = path.join(UPSTREAM_BIN, binaryName(command));
-      const reported = reportedVersion(file);
-      if (reported !== program.version) throw new Error(`${file} reports version ${reported ?? "(none)"}, expected ${program.version}`);
+    for (const c of program.commands) {
+      const file = path.join(UPSTREAM_BIN, c.binary);
+      const built = builtVersion(program, file);
+      if (built !== program.version) throw new Error(`${file} reports version ${built ?? "(none)"}, expected ${program.version}`);
     }
-    fs.writeFileSync(stampFile(program), `${buildKey(program)}\n`);
+    fs.writeFileSync(stampFile(program), `${await buildKey(program)}\n`);
     log(`built ${names} ${program.version} in ${seconds(buildStarted)}`);
-  }
+    timings.push(`${program.moduleDir} ${seconds(buildStarted)}`);
+  });
+  if (timings.length) log(`build times (${jobs} at a time): ${timings.join(", ")}`);
   log(`done in ${seconds(started)}: ${path.relative(process.cwd(), UPSTREAM_BIN) || "."}`);
 }
 

@@ -16,6 +16,7 @@ const MiB = 1024 * 1024;
 
 describe("the 1 MiB ConfigMap limit", () => {
   let Grafana: typeof import("../../components/grafana").Grafana;
+  let VolumeLedger: typeof import("../../components/volume-ledger").VolumeLedger;
   const grafana = (dashboards: ProvisionedDashboard[]) => () =>
     new Grafana("grafana", {
       settings: parseSettings({ values: {}, secrets: {} }),
@@ -23,12 +24,14 @@ describe("the 1 MiB ConfigMap limit", () => {
       datasources: { prometheus: pulumi.output<ServiceAddress>({ kind: "kubernetes", service: "prometheus", namespace: "monitoring", port: 9090, portName: "http" }) },
       webPasswords: { prometheus: pulumi.secret("test-password") },
       dashboards,
+      volumes: new VolumeLedger(),
     });
 
   beforeAll(async () => {
     // Pulumi's unit-test pattern: mocks first, then load the component, as `pulumi preview` would run it.
     await pulumi.runtime.setMocks({ newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: (args) => args.inputs }, "observability", "test", false);
     ({ Grafana } = await import("../../components/grafana"));
+    ({ VolumeLedger } = await import("../../components/volume-ledger"));
   });
 
   test("a dashboards folder over 1 MiB stops the program, naming the ConfigMap and its size", () => {

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { binaryName, UPSTREAM_BIN, upstreamPrograms } from "../../scripts/upstream-tools-plan";
+import { pinnedBinaries, UPSTREAM_BIN } from "../../scripts/upstream-tools-plan";
 
 /**
  * The upstream programs the tests run. `npm run upstream-tools` builds the releases the stack deploys
@@ -13,7 +13,7 @@ const PINNED_NAME: Record<string, string> = { "prometheus-alertmanager": "alertm
 const PATH_NAMES: Record<string, string[]> = { alertmanager: ["alertmanager", "prometheus-alertmanager"], "prometheus-alertmanager": ["prometheus-alertmanager", "alertmanager"] };
 
 /** Each pinned binary and the version it must report. */
-const PINNED_VERSIONS = new Map(upstreamPrograms().flatMap((p) => p.commands.map((c) => [binaryName(c), p.version] as const)));
+const PINNED_VERSIONS = new Map([...pinnedBinaries()].map(([binary, program]) => [binary, program.version] as const));
 
 const inCi = () => process.env.CI === "true";
 

@@ -90,6 +90,7 @@ describe("the Alertmanager's client credentials", () => {
       false,
     );
     const { Grafana } = await import("../../components/grafana");
+    const { VolumeLedger } = await import("../../components/volume-ledger");
     const address = (service: string, port: number) => pulumi.output<ServiceAddress>({ kind: "kubernetes", service, namespace: "monitoring", port, portName: "http" });
     new Grafana("grafana", {
       settings: parseSettings({ values: {}, secrets: {} }),
@@ -97,6 +98,7 @@ describe("the Alertmanager's client credentials", () => {
       datasources: { prometheus: address("prometheus", 9090), alertmanager: address("alertmanager", 9093) },
       dashboards: [],
       webPasswords: { prometheus: pulumi.secret("p"), alertmanager: pulumi.secret("a") },
+      volumes: new VolumeLedger(),
     });
     await new Promise((resolve) => setTimeout(resolve, 500));
     const secret = created.find((c) => c.type === "kubernetes:core/v1:Secret" && c.name === "grafana-admin")!.inputs;

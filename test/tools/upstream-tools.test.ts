@@ -1,6 +1,7 @@
 /**
- * The upstream programs the tests run are the releases the stack deploys: test/upstream/<program>/go.mod
- * requires the Go module version configs/images.ts implies, go.sum locks it, and the binaries that
+ * The upstream programs the tests run are the releases the stack deploys, and the test-only tools are
+ * the versions TEST_TOOLS names: test/upstream/<program>/go.mod requires the Go module version
+ * configs/images.ts (or TEST_TOOLS) implies, go.sum locks it, and the binaries that
  * `npm run upstream-tools` builds report that release.
  */
 import * as fs from "fs";
@@ -8,20 +9,23 @@ import * as os from "os";
 import * as path from "path";
 import { defaultImages } from "../../configs/images";
 import {
+  builtVersion,
   goModMismatches,
   parseGoMod,
   PROJECT_ROOT,
   prometheusModuleVersion,
   readGoMod,
   releaseOf,
+  TEST_TOOLS,
+  UPSTREAM_BIN,
   UPSTREAM_MODULES,
   upstreamPrograms,
 } from "../../scripts/upstream-tools-plan";
-import { binaryVersion, run, withPinnedBinaries } from "../helpers/binaries";
+import { versionOlderThan, run, withPinnedBinaries } from "../helpers/binaries";
 
 const programs = upstreamPrograms();
 
-describe("test/upstream pins what configs/images.ts deploys", () => {
+describe("test/upstream pins what configs/images.ts deploys and TEST_TOOLS names", () => {
   test.each(programs.map((p) => [p.moduleDir, p] as const))("%s: go.mod requires the deployed release and names its commands as tools", (_dir, program) => {
     expect(goModMismatches(program, readGoMod(program))).toEqual([]);
   });
@@ -58,19 +62,50 @@ describe("test/upstream pins what configs/images.ts deploys", () => {
   });
 });
 
-describe("the pinned builds", () => {
-  const commands = programs.flatMap((p) => p.commands.map((c) => [path.basename(c), p.version] as const));
+/** The version package-lock.json resolves for a package of the program. */
+function locked(name: string): string {
+  const lock = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package-lock.json"), "utf8"));
+  return lock.packages[`node_modules/${name}`].version;
+}
 
-  for (const [name, version] of commands) {
-    withPinnedBinaries("the build to check", name)(`${name} --version reports ${version}, as configs/images.ts deploys`, () => {
-      expect(binaryVersion(name)).toBe(version);
+describe("the test-only tools match the SDKs the program is written against (package-lock.json)", () => {
+  test("the Pulumi CLI is at least the @pulumi/pulumi SDK and the pulumi package users run with npx", () => {
+    for (const name of ["@pulumi/pulumi", "pulumi"]) {
+      expect([name, versionOlderThan(TEST_TOOLS.pulumi.version, locked(name))]).toEqual([name, false]);
+    }
+  });
+
+  test("the Kubernetes provider gap is named: the tests run 4.25.0 where @pulumi/kubernetes asks for the version in TEST_TOOLS", () => {
+    // A bump of @pulumi/kubernetes must revisit what differs (README "Tested against a real control plane").
+    expect(locked("@pulumi/kubernetes")).toBe(TEST_TOOLS.kubernetesProvider.sdkExpects);
+    expect(versionOlderThan(TEST_TOOLS.kubernetesProvider.version, TEST_TOOLS.kubernetesProvider.sdkExpects)).toBe(true);
+    const plugin = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "node_modules/@pulumi/kubernetes/package.json"), "utf8")).pulumi;
+    expect(plugin).toEqual(expect.objectContaining({ resource: true, name: "kubernetes", version: TEST_TOOLS.kubernetesProvider.sdkExpects }));
+  });
+
+  test("every deployed program the tests build is pinned in configs/images.ts, and every test-only one in TEST_TOOLS", () => {
+    for (const program of programs) {
+      if (program.image) expect([program.moduleDir, releaseOf(defaultImages[program.image])]).toEqual([program.moduleDir, program.version]);
+      else expect([program.moduleDir, Object.values(TEST_TOOLS).some((t) => t.module === program.module && t.version === program.version)]).toEqual([program.moduleDir, true]);
+    }
+    expect(programs.map((p) => p.moduleDir).sort()).toEqual(fs.readdirSync(UPSTREAM_MODULES).filter((d) => fs.existsSync(path.join(UPSTREAM_MODULES, d, "go.mod"))).sort());
+  });
+});
+
+describe("the pinned builds", () => {
+  const commands = programs.flatMap((p) => p.commands.map((c) => [c.binary, p] as const));
+
+  for (const [name, program] of commands) {
+    const how = program.versionProbe ? `\`${name} ${program.versionProbe.args.join(" ")}\` reports` : `${name}: its Go build info (module version and -ldflags) records`;
+    withPinnedBinaries("the build to check", name)(`${how} ${program.version}, as ${program.image ? "configs/images.ts deploys" : "TEST_TOOLS pins"}`, () => {
+      expect(builtVersion(program, path.join(UPSTREAM_BIN, name))).toBe(program.version);
     });
   }
 
   withPinnedBinaries("the build to check", ...commands.map(([name]) => name))("`npm run upstream-tools -- --check`, run from another folder, finds every build up to date", () => {
     const result = run("npm", ["--prefix", PROJECT_ROOT, "run", "upstream-tools", "--", "--check"], os.tmpdir());
     for (const program of programs) {
-      expect(result.output).toContain(`${program.commands.map((c) => path.basename(c)).join(", ")} ${program.version}: up to date`);
+      expect(result.output).toContain(`${program.commands.map((c) => c.binary).join(", ")} ${program.version}: up to date`);
     }
     expect(result.code).toBe(0);
   });
