@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { GENERATED_SECRETS } from "../configs/settings";
 import { render, runRenderCommand } from "./helpers/render";
 
 // Distinctive values: a leak anywhere would show up verbatim.
@@ -57,6 +58,9 @@ describe("secret settings", () => {
     }
     expect(r.files["alertmanager/alertmanager.yml"]).toContain("smtp_auth_password_file: /etc/alertmanager/secrets/smtp-password");
     expect(r.outputs.grafanaAdminPassword).toEqual({ secret: true });
+    // With every secret the program would otherwise generate set, it needs no random provider (test/helpers/stack-secrets.ts).
+    expect(GENERATED_SECRETS.filter((key) => !(key in SECRETS))).toEqual([]);
+    expect(r.resources.filter((resource) => resource.type.startsWith("random:"))).toEqual([]);
     // Grafana reads the OIDC client secret from its mounted Secret: grafana.ini names only the file.
     expect(r.files["grafana/grafana.ini"]).toContain("client_secret = $__file{/etc/grafana/secrets/oidc-client-secret}");
   });

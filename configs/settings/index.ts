@@ -37,7 +37,7 @@ export { PROBE_MODULES } from "./probes";
 export type { Probe, ProbeModule } from "./probes";
 export { LOKI_PUSH_PATH } from "./loki";
 export { CONFIG_NAMESPACE, settingKey, SettingsError } from "./problems";
-export { SECRET_KEYS, URL_SECRETS } from "./secrets";
+export { GENERATED_SECRETS, SECRET_KEYS, URL_SECRETS } from "./secrets";
 export type { SecretKey } from "./secrets";
 export { durationToMs } from "./value-schemas";
 export type { ResourceSettings } from "./value-schemas";

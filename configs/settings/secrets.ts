@@ -21,6 +21,14 @@ export const SECRET_KEYS = [
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
+/**
+ * Secrets the program generates when they are not set (`@pulumi/random`, kept in the state,
+ * encrypted): Grafana's admin password and secret key, the web passwords of Prometheus and
+ * Alertmanager. Setting them all means the random provider's plugin is never needed (the tests'
+ * real engine has none: README "Tested against a real control plane").
+ */
+export const GENERATED_SECRETS: readonly SecretKey[] = ["grafanaAdminPassword", "grafanaSecretKey", "prometheusWebPassword", "alertmanagerWebPassword"];
+
 /** Secrets that are https URLs the stack sends to as they are (the URL carries its own token), with an example each. */
 export const URL_SECRETS: Partial<Record<SecretKey, string>> = {
   slackWebhookUrl: "https://hooks.example.com/services/… (the webhook carries its own credentials)",

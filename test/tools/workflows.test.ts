@@ -41,3 +41,30 @@ describe("the workflows run what the tests ran", () => {
     expect(installs).toEqual([expect.stringMatching(/^npm ci --prefix policy\b/)]);
   });
 });
+
+describe("the pull request's preview against a test cluster", () => {
+  const workflow = parse(read(".github/workflows/pull-request.yml"));
+  const job = workflow.jobs["preview-test-cluster"];
+
+  test("previews both stacks with the helper the cluster tests use, after the tools are built, and needs no secret", () => {
+    expect(job.strategy.matrix.stack).toEqual(["dev", "prod"]);
+    const steps: any[] = job.steps;
+    const build = steps.findIndex((s) => s.uses === "./.github/actions/upstream-tools");
+    const preview = steps.findIndex((s) => /npm run --silent test-cluster -- preview "\$STACK"/.test(s.run ?? ""));
+    expect(build).toBeGreaterThan(steps.findIndex((s) => s.run === "npm ci"));
+    expect(preview).toBeGreaterThan(build);
+    expect(steps[preview].env.STACK).toBe("${{ matrix.stack }}");
+    expect(JSON.stringify(job)).not.toMatch(/secrets\./);
+    expect(JSON.parse(read("package.json")).scripts["test-cluster"]).toMatch(/scripts\/test-cluster\.ts$/);
+  });
+
+  test("the upstream tools action keeps the built binaries, keyed on everything that decides them, not Go's caches", () => {
+    const action = parse(read(".github/actions/upstream-tools/action.yml"));
+    const setupGo = action.runs.steps.find((s: any) => String(s.uses).startsWith("actions/setup-go@"));
+    expect(setupGo.with.cache).toBe(false);
+    const cache = action.runs.steps.find((s: any) => String(s.uses).startsWith("actions/cache@"));
+    expect(cache.with.path).toBe(".upstream/bin");
+    for (const input of ["test/upstream/**", "scripts/upstream-tools.ts", "scripts/upstream-tools-plan.ts", "configs/images.ts"]) expect(cache.with.key).toContain(`'${input}'`);
+    expect(parse(read(".github/workflows/test.yml")).jobs.test.steps.map((s: any) => s.uses ?? s.run)).toEqual(expect.arrayContaining(["./.github/actions/upstream-tools", "bash .ci/run"]));
+  });
+});
