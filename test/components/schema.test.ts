@@ -41,10 +41,43 @@ test("an object kubernetes-models has no schema for is reported, not skipped", (
   ]);
 });
 
+/**
+ * Fields of map type (Go `map[string]string`, `omitempty`): the API server stores an empty one as no
+ * field at all, so an object sent with one differs from the live object on every preview, and an
+ * immutable one is replaced on every `pulumi up` (found by test/cluster's `preview --expect-no-changes`).
+ */
+const MAP_FIELDS = new Set(["data", "stringData", "binaryData", "labels", "annotations", "nodeSelector", "matchLabels"]);
+
+/** Each empty map-typed field of an object: `Kind namespace/name: path`. */
+function emptyMaps(object: Record<string, any>): string[] {
+  const found: string[] = [];
+  const walk = (value: unknown, at: string) => {
+    if (Array.isArray(value)) value.forEach((item, i) => walk(item, `${at}[${i}]`));
+    else if (value && typeof value === "object") {
+      for (const [key, child] of Object.entries(value)) {
+        const here = at ? `${at}.${key}` : key;
+        if (MAP_FIELDS.has(key) && child && typeof child === "object" && !Array.isArray(child) && Object.keys(child).length === 0) found.push(here);
+        else walk(child, here);
+      }
+    }
+  };
+  walk(object, "");
+  return found.map((field) => `${object.kind} ${object.metadata?.namespace ?? ""}/${object.metadata?.name}: ${field}`);
+}
+
+test("an empty map field is found, with its object and path", () => {
+  const secret = { kind: "Secret", metadata: { name: "receivers", namespace: "monitoring", labels: { a: "b" } }, stringData: {}, spec: { template: { metadata: { annotations: {} } } } };
+  expect(emptyMaps(secret)).toEqual(["Secret monitoring/receivers: stringData", "Secret monitoring/receivers: spec.template.metadata.annotations"]);
+});
+
 describe.each(listStacks())("every Kubernetes object of the %s stack", (stack) => {
   test("is valid against the Kubernetes OpenAPI schema", async () => {
     const r = await render({ stack });
     expect(r.manifests.length).toBeGreaterThan(25);
     expect(r.manifests.flatMap(schemaProblems)).toEqual([]);
+  });
+
+  test("holds no empty map that the API server would drop (a difference on every preview)", async () => {
+    expect((await render({ stack })).manifests.flatMap(emptyMaps)).toEqual([]);
   });
 });
