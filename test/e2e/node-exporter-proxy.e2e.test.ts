@@ -4,16 +4,23 @@
  * loopback. Only a token whose account may GET /metrics (Prometheus') reads the node's metrics; a
  * tenant's token, no token and any other path are refused, and nothing reaches node-exporter for them.
  */
+import * as fs from "fs";
 import * as http from "http";
 import * as https from "https";
+import * as path from "path";
 import { KUBE_RBAC_PROXY_RULES, kubeRbacProxyArgs, METRICS_READER_RULE } from "../../configs/kube-rbac-proxy";
-import { ApiServer, startApiServer, upstreamBinary } from "../helpers/api-server";
+import { UPSTREAM_BIN } from "../../scripts/upstream-tools-plan";
+import { resourcePath } from "../helpers/kube-api";
 import { freePort, ProcessGroup, waitFor } from "../helpers/processes";
+import { kubeconfigFor, missingClusterTools, startTestCluster, stopTestCluster, TestCluster } from "../helpers/test-cluster";
 
-const NEEDED = ["etcd", "kube-apiserver", "kube-rbac-proxy"];
-// These are built by `npm run upstream-tools` (the cluster tools); until their builds are there, say so in the test's name.
-const ready = NEEDED.every((name) => upstreamBinary(name));
-const describeWithProxy = ready ? describe : describe.skip;
+const KUBE_RBAC_PROXY = path.join(UPSTREAM_BIN, "kube-rbac-proxy");
+/** The test cluster's API server alone (etcd, kube-apiserver with RBAC and token authentication): no pods run here. */
+const CONTROL_PLANE = { users: ["proxy", "prometheus", "tenant"], workloads: false } as const;
+// These are built by `npm run upstream-tools`; until their builds are there, say so in the test's name (CI requires them).
+const missing = [...missingClusterTools(CONTROL_PLANE), ...(fs.existsSync(KUBE_RBAC_PROXY) ? [] : ["kube-rbac-proxy"])];
+if (missing.length && process.env.CI === "true") throw new Error(`CI runs the kube-rbac-proxy test: ${missing.join(", ")} missing from ${UPSTREAM_BIN}: run \`npm run upstream-tools\``);
+const describeWithProxy = missing.length === 0 ? describe : describe.skip;
 
 /** GET over TLS without checking the proxy's self-signed certificate, as Prometheus' scrape does (insecure_skip_verify). */
 function get(url: string, token?: string): Promise<{ status: number; body: string }> {
@@ -27,25 +34,28 @@ function get(url: string, token?: string): Promise<{ status: number; body: strin
   });
 }
 
-describeWithProxy(`node-exporter behind kube-rbac-proxy${ready ? "" : ` [skipped: needs ${NEEDED.join(", ")} in .upstream/bin]`}`, () => {
+describeWithProxy(`node-exporter behind kube-rbac-proxy${missing.length ? ` [skipped: needs ${missing.join(", ")} in .upstream/bin]` : ""}`, () => {
   const processes = new ProcessGroup();
-  let apiServer: ApiServer;
+  let cluster: TestCluster;
   let proxyUrl: string;
   let exporterHits = 0;
   let exporter: http.Server;
-  const tokenOf = (user: string) => Object.entries(apiServer.tokens).find(([, u]) => u === user)![0];
+  const tokenOf = (user: string) => cluster.tokenOf(user);
 
   beforeAll(async () => {
     try {
-      apiServer = await startApiServer(processes, ["proxy", "prometheus", "tenant"]);
+      cluster = await startTestCluster({ ...CONTROL_PLANE, watchPid: process.pid });
+      processes.onStop(() => stopTestCluster(cluster.dir));
       const bind = async (name: string, user: string, rules: unknown[]) => {
-        for (const [kind, body] of [
-          ["clusterroles", { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name }, rules }],
-          ["clusterrolebindings", { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name }, subjects: [{ kind: "User", name: user, apiGroup: "rbac.authorization.k8s.io" }] }],
-        ] as const) {
-          const response = await apiServer.request("POST", `/apis/rbac.authorization.k8s.io/v1/${kind}`, body);
-          if (response.status !== 201) throw new Error(`create ${kind}/${name}: ${response.status} ${response.body}`);
-        }
+        const rbac = "rbac.authorization.k8s.io/v1";
+        await cluster.api.post(resourcePath(rbac, "clusterroles"), { apiVersion: rbac, kind: "ClusterRole", metadata: { name }, rules });
+        await cluster.api.post(resourcePath(rbac, "clusterrolebindings"), {
+          apiVersion: rbac,
+          kind: "ClusterRoleBinding",
+          metadata: { name },
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
+          subjects: [{ kind: "User", name: user, apiGroup: "rbac.authorization.k8s.io" }],
+        });
       };
       // The rules the stack deploys: the proxy's account reviews callers; Prometheus' may GET /metrics.
       await bind("node-exporter-proxy", "proxy", KUBE_RBAC_PROXY_RULES);
@@ -59,8 +69,8 @@ describeWithProxy(`node-exporter behind kube-rbac-proxy${ready ? "" : ` [skipped
       await new Promise<void>((resolve) => exporter.listen(exporterPort, "127.0.0.1", () => resolve()));
       const proxy = processes.start(
         "kube-rbac-proxy",
-        upstreamBinary("kube-rbac-proxy")!,
-        kubeRbacProxyArgs({ listen: `127.0.0.1:${proxyPort}`, upstream: `http://127.0.0.1:${exporterPort}/`, healthPort, kubeconfig: apiServer.kubeconfig("proxy") }),
+        KUBE_RBAC_PROXY,
+        kubeRbacProxyArgs({ listen: `127.0.0.1:${proxyPort}`, upstream: `http://127.0.0.1:${exporterPort}/`, healthPort, kubeconfig: kubeconfigFor(cluster, tokenOf("proxy"), path.join(cluster.dir, "proxy.kubeconfig"), "proxy") }),
       );
       proxyUrl = `https://127.0.0.1:${proxyPort}`;
       await waitFor("kube-rbac-proxy's /healthz", async () => ((await get(`https://127.0.0.1:${healthPort}/healthz`).catch(() => undefined))?.status === 200 ? true : undefined), 30_000, () => proxy.logs());

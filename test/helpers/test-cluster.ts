@@ -3,8 +3,14 @@
  * Pod Security admission, service-account token signing, token authentication),
  * kube-controller-manager, kube-scheduler and KWOK, which fakes one node and moves its pods and
  * volumes to ready. Everything listens on 127.0.0.1 on free ports and lives in one temporary folder
- * (data, keys, logs, kubeconfig). Pod, node and Service addresses are data in etcd only: nothing
- * here, and no test, ever sends a packet to one.
+ * (data, keys, logs, kubeconfig). Pod, Service and the node's internal addresses are data in etcd
+ * only: nothing here, and no test, ever sends a packet to one. The node's external address is
+ * 127.0.0.1, where KWOK serves the kubelet's API, and the API server reaches kubelets there, so what
+ * it asks of one (pods/portforward) stays on loopback: KWOK answers a port-forward to a pod with an
+ * error, or, for the `portForwards` a test asks for, opens the stream to a server of the test's on 127.0.0.1.
+ *
+ * With `workloads: false` it is etcd and the API server alone: enough for a test of authentication
+ * and RBAC (static bearer tokens for the identities it plays, `users`), at a fraction of the CPU.
  *
  * Each process runs in its own process group, recorded in `<dir>/groups/`; `stopTestCluster` ends
  * them by group, newest first, and removes the folder. A watchdog (a detached `sh` loop) does the
@@ -29,6 +35,8 @@ export const EXPANDABLE_STORAGE_CLASS = "kwok-expandable";
 export const FIXED_STORAGE_CLASS = "kwok-fixed";
 /** The one fake node. */
 export const NODE_NAME = "kwok-node-0";
+/** Its internal address: data only, never dialled. */
+const NODE_INTERNAL_IP = "10.244.0.1";
 
 export interface TestCluster {
   /** The temporary folder holding everything; gone after stop. */
@@ -39,6 +47,8 @@ export interface TestCluster {
   api: KubeApi;
   /** The API server's CA (PEM), for clients that verify TLS. */
   ca: string;
+  /** The static bearer token of one of the `users` it was started with. */
+  tokenOf(user: string): string;
   /** The last lines of every component's log, for a failure message. */
   logs(lines?: number): string;
 }
@@ -47,7 +57,26 @@ interface ClusterState {
   server: string;
   kubeconfig: string;
   adminToken: string;
+  /** User → static bearer token. */
+  users: Record<string, string>;
   started: string;
+}
+
+export interface TestClusterOptions {
+  /** A watchdog ends the cluster when this process exits (tests pass their own pid); without, it runs until `stopTestCluster`. */
+  watchPid?: number;
+  /** Users who each get a static bearer token (besides the admin), e.g. the identities a test plays. */
+  users?: readonly string[];
+  /** Default true: controller manager, scheduler, KWOK, its node and StorageClasses. false: etcd and the API server alone. */
+  workloads?: boolean;
+  /** pods/portforward to `port` of any pod in `namespace` reaches 127.0.0.1:`to` (KWOK's ClusterPortForward). */
+  portForwards?: PortForward[];
+}
+
+export interface PortForward {
+  namespace: string;
+  port: number;
+  to: number;
 }
 
 const STATE_FILE = "cluster.json";
@@ -57,11 +86,11 @@ const groupsDir = (dir: string) => path.join(dir, "groups");
 export const CLUSTER_PROGRAMS = ["etcd", "kubernetes", "kwok"];
 
 /** The binaries and files the cluster needs that are not built yet (empty when it can start). */
-export function missingClusterTools(): string[] {
+export function missingClusterTools(options: Pick<TestClusterOptions, "workloads"> = {}): string[] {
   const binaries = upstreamPrograms()
     .filter((p) => CLUSTER_PROGRAMS.includes(p.moduleDir))
     .flatMap((p) => p.commands.map((c) => c.binary));
-  const needed = [...binaries, KWOK_STAGES_FILE, KWOK_STORAGE_CLASS_FILE];
+  const needed = options.workloads === false ? ["etcd", "kube-apiserver"] : [...binaries, KWOK_STAGES_FILE, KWOK_STORAGE_CLASS_FILE];
   return needed.filter((name) => !fs.existsSync(path.join(UPSTREAM_BIN, name)));
 }
 
@@ -197,10 +226,11 @@ async function startEtcd(dir: string): Promise<string> {
   return url;
 }
 
-async function startApiServer(dir: string, etcd: string, adminToken: string): Promise<{ server: string; ca: string }> {
+async function startApiServer(dir: string, etcd: string, adminToken: string, users: Record<string, string>): Promise<{ server: string; ca: string }> {
   const port = await freePort();
   const certs = path.join(dir, "certs");
-  fs.writeFileSync(path.join(dir, "tokens.csv"), `${adminToken},admin,admin,system:masters\n`, { mode: 0o600 });
+  const tokens = [`${adminToken},admin,admin,system:masters`, ...Object.entries(users).map(([user, token]) => `${token},${user},${user}`)];
+  fs.writeFileSync(path.join(dir, "tokens.csv"), `${tokens.join("\n")}\n`, { mode: 0o600 });
   startProcess(dir, "kube-apiserver", bin("kube-apiserver"), [
     `--etcd-servers=${etcd}`,
     "--bind-address=127.0.0.1",
@@ -216,6 +246,8 @@ async function startApiServer(dir: string, etcd: string, adminToken: string): Pr
     `--service-account-key-file=${path.join(dir, "sa.pub")}`,
     `--service-account-signing-key-file=${path.join(dir, "sa.key")}`,
     "--service-cluster-ip-range=10.96.0.0/16",
+    // Kubelets at the node's ExternalIP, 127.0.0.1 (KWOK's kubelet API): its InternalIP is fake, its Hostname would be looked up in DNS.
+    "--kubelet-preferred-address-types=ExternalIP",
     // The agents' namespace allows privileged pods (node-exporter, the log agent): Pod Security admission decides per namespace.
     "--allow-privileged=true",
     "--profiling=false",
@@ -228,7 +260,22 @@ async function startApiServer(dir: string, etcd: string, adminToken: string): Pr
   return { server, ca };
 }
 
-async function startControllers(dir: string, kubeconfig: string): Promise<void> {
+/** KWOK's ClusterPortForward documents, one per forward. */
+function portForwardDocuments(forwards: PortForward[]): string {
+  return forwards
+    .map((f, i) =>
+      stringify({
+        apiVersion: "kwok.x-k8s.io/v1alpha1",
+        kind: "ClusterPortForward",
+        metadata: { name: `test-forward-${i}` },
+        spec: { selector: { matchNamespaces: [f.namespace] }, forwards: [{ ports: [f.port], target: { address: "127.0.0.1", port: f.to } }] },
+      }),
+    )
+    .map((doc) => `---\n${doc}`)
+    .join("");
+}
+
+async function startControllers(dir: string, kubeconfig: string, forwards: PortForward[]): Promise<void> {
   startProcess(dir, "kube-controller-manager", bin("kube-controller-manager"), [
     `--kubeconfig=${kubeconfig}`,
     "--leader-elect=false",
@@ -238,15 +285,21 @@ async function startControllers(dir: string, kubeconfig: string): Promise<void> 
     `--secure-port=${await freePort()}`,
   ]);
   startProcess(dir, "kube-scheduler", bin("kube-scheduler"), [`--kubeconfig=${kubeconfig}`, "--leader-elect=false", "--bind-address=127.0.0.1", `--secure-port=${await freePort()}`]);
-  const stages = path.join(dir, "kwok-stages.yaml");
-  fs.writeFileSync(stages, stagesForTestClasses(fs.readFileSync(bin(KWOK_STAGES_FILE), "utf8")));
+  const config = path.join(dir, "kwok.yaml");
+  fs.writeFileSync(config, `${stagesForTestClasses(fs.readFileSync(bin(KWOK_STAGES_FILE), "utf8")).trimEnd()}\n${portForwardDocuments(forwards)}`);
+  const kubeletPort = await freePort();
   startProcess(dir, "kwok", bin("kwok"), [
     `--kubeconfig=${kubeconfig}`,
-    `--config=${stages}`,
+    `--config=${config}`,
     "--manage-all-nodes=true",
     "--cidr=10.244.0.0/16",
-    "--node-ip=10.244.0.1",
-    `--server-address=127.0.0.1:${await freePort()}`,
+    // Pods' host address (the node's InternalIP, which the node object sets too); the kubelet port, where the API server's port-forwards come.
+    `--node-ip=${NODE_INTERNAL_IP}`,
+    `--node-port=${kubeletPort}`,
+    `--server-address=127.0.0.1:${kubeletPort}`,
+    // The API server reaches a kubelet over TLS (without checking its certificate unless told to): the API server's own pair serves.
+    `--tls-cert-file=${path.join(dir, "certs", "apiserver.crt")}`,
+    `--tls-private-key-file=${path.join(dir, "certs", "apiserver.key")}`,
     "--node-lease-duration-seconds=40",
   ]);
 }
@@ -271,7 +324,16 @@ async function createClusterObjects(api: KubeApi): Promise<void> {
       annotations: { "node.alpha.kubernetes.io/ttl": "0", "kwok.x-k8s.io/node": "fake" },
       labels: { type: "kwok", "kubernetes.io/hostname": NODE_NAME, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64" },
     },
-    status: { allocatable: { cpu: "32", memory: "256Gi", pods: "110" }, capacity: { cpu: "32", memory: "256Gi", pods: "110" } },
+    status: {
+      allocatable: { cpu: "32", memory: "256Gi", pods: "110" },
+      capacity: { cpu: "32", memory: "256Gi", pods: "110" },
+      // Pods on the host network get the InternalIP (a fake one: EndpointSlices refuse loopback); the API server dials the ExternalIP.
+      addresses: [
+        { type: "InternalIP", address: NODE_INTERNAL_IP },
+        { type: "ExternalIP", address: "127.0.0.1" },
+        { type: "Hostname", address: NODE_NAME },
+      ],
+    },
   };
   await api.post("/api/v1/nodes", node);
 }
@@ -280,8 +342,8 @@ async function createClusterObjects(api: KubeApi): Promise<void> {
  * Starts a cluster in a new temporary folder. With `watchPid`, a watchdog ends it when that process
  * exits (tests pass their own pid); without, it runs until `stopTestCluster` (`npm run test-cluster`).
  */
-export async function startTestCluster(options: { watchPid?: number } = {}): Promise<TestCluster> {
-  const missing = missingClusterTools();
+export async function startTestCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
+  const missing = missingClusterTools(options);
   if (missing.length) throw new Error(`the test cluster needs ${missing.join(", ")} in ${UPSTREAM_BIN}: run \`npm run upstream-tools\``);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "observability-cluster-"));
   for (const sub of ["logs", "groups", "certs"]) fs.mkdirSync(path.join(dir, sub));
@@ -291,26 +353,15 @@ export async function startTestCluster(options: { watchPid?: number } = {}): Pro
     fs.writeFileSync(path.join(dir, "sa.key"), privateKey, { mode: 0o600 });
     fs.writeFileSync(path.join(dir, "sa.pub"), publicKey);
     const adminToken = randomBytes(24).toString("hex");
+    const users = Object.fromEntries((options.users ?? []).map((user) => [user, randomBytes(24).toString("hex")]));
     const etcd = await startEtcd(dir);
-    const { server, ca } = await startApiServer(dir, etcd, adminToken);
+    const { server, ca } = await startApiServer(dir, etcd, adminToken, users);
     const kubeconfig = path.join(dir, "kubeconfig");
     writeKubeconfig(kubeconfig, server, ca, adminToken);
-    await startControllers(dir, kubeconfig);
-    const api = new KubeApi(server, adminToken, ca);
-    await createClusterObjects(api);
-    await waitFor(
-      `node ${NODE_NAME} Ready (KWOK) and the default ServiceAccount (controller manager)`,
-      async () => {
-        const node = await api.find(`/api/v1/nodes/${NODE_NAME}`);
-        const ready = node?.status?.conditions?.some((c: any) => c.type === "Ready" && c.status === "True");
-        return ready && (await api.find("/api/v1/namespaces/default/serviceaccounts/default")) ? true : undefined;
-      },
-      60_000,
-      () => logsOf(dir),
-    );
-    const state: ClusterState = { server, kubeconfig, adminToken, started: new Date().toISOString() };
+    const state: ClusterState = { server, kubeconfig, adminToken, users, started: new Date().toISOString() };
     fs.writeFileSync(path.join(dir, STATE_FILE), JSON.stringify(state, null, 2), { mode: 0o600 });
-    return { dir, kubeconfig, server, api, ca, logs: (lines) => logsOf(dir, lines) };
+    if (options.workloads !== false) await startWorkloads(dir, kubeconfig, new KubeApi(server, adminToken, ca), options.portForwards ?? []);
+    return attachTestCluster(dir);
   } catch (err) {
     const logs = logsOf(dir, 30);
     await stopTestCluster(dir);
@@ -318,11 +369,31 @@ export async function startTestCluster(options: { watchPid?: number } = {}): Pro
   }
 }
 
+/** What runs pods: the controllers, the scheduler, KWOK with its node, the StorageClasses. */
+async function startWorkloads(dir: string, kubeconfig: string, api: KubeApi, forwards: PortForward[]): Promise<void> {
+  await startControllers(dir, kubeconfig, forwards);
+  await createClusterObjects(api);
+  await waitFor(
+    `node ${NODE_NAME} Ready (KWOK) and the default ServiceAccount (controller manager)`,
+    async () => {
+      const node = await api.find(`/api/v1/nodes/${NODE_NAME}`);
+      const ready = node?.status?.conditions?.some((c: any) => c.type === "Ready" && c.status === "True");
+      return ready && (await api.find("/api/v1/namespaces/default/serviceaccounts/default")) ? true : undefined;
+    },
+    60_000,
+    () => logsOf(dir),
+  );
+}
+
 /** The running cluster in `dir` (started by `npm run test-cluster -- start`). */
 export function attachTestCluster(dir: string): TestCluster {
   const state: ClusterState = JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), "utf8"));
   const ca = fs.readFileSync(path.join(dir, "certs", "apiserver.crt"), "utf8");
-  return { dir, kubeconfig: state.kubeconfig, server: state.server, api: new KubeApi(state.server, state.adminToken, ca), ca, logs: (lines) => logsOf(dir, lines) };
+  const tokenOf = (user: string) => {
+    if (!(user in state.users)) throw new Error(`the test cluster has no user ${user}; it was started with: ${Object.keys(state.users).join(", ") || "none"}`);
+    return state.users[user];
+  };
+  return { dir, kubeconfig: state.kubeconfig, server: state.server, api: new KubeApi(state.server, state.adminToken, ca), ca, tokenOf, logs: (lines) => logsOf(dir, lines) };
 }
 
 /** Process groups still recorded in the cluster folder: [pgid, name], newest first. */
