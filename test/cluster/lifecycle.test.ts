@@ -16,8 +16,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { GRAFANA_PORT } from "../../configs/grafana";
 import { pinnedBinaries, UPSTREAM_BIN } from "../../scripts/upstream-tools-plan";
 import { KubeApi, resourcePath } from "../helpers/kube-api";
+import { freePort } from "../helpers/processes";
 import { errorsOf, EngineEvent, PreviewStep, PulumiProject, PulumiRun, timings, urnName } from "../helpers/pulumi-cli";
 import { previewSecrets } from "../helpers/stack-secrets";
 import {
@@ -35,6 +37,7 @@ import { discoveredTargets, kubeStateMetricsOutput, secretReadersOutsideOwnNames
 import { ApiResources, changedPods, claims, failedCreates, podUids, stateObjects, workloads } from "./observe";
 import { takenOver } from "./provider-version";
 import { Timeline } from "./timeline";
+import { VERIFY_USER, verifyAgainstCluster } from "./verify-run";
 
 const STEP_TIMEOUT = 10 * 60_000;
 /** The tools beyond the control plane: the Pulumi CLI, language host and provider; promtool and kube-state-metrics for RBAC and discovery. */
@@ -66,16 +69,6 @@ function changes(steps: PreviewStep[]): string[] {
   return steps.filter((s) => s.op !== "same" && s.op !== "read").map((s) => `${s.op} ${urnName(s.urn)}`);
 }
 
-/** Changes a setting, previews (`--json`), applies, and reports which pods were replaced. */
-async function previewAndApply(project: PulumiProject, stack: string, api: KubeApi, namespaces: string[], change: () => Promise<unknown>) {
-  const before = await podUids(api, namespaces);
-  await change();
-  const { steps } = await project.preview(stack);
-  const started = Date.now();
-  const up = await project.up(stack);
-  return { changes: changes(steps), replacedPods: changedPods(before, await podUids(api, namespaces)), takenOver: takenOver(up.events, started) };
-}
-
 /** After an `up`: what a user checks with kubectl. */
 async function deployed(api: KubeApi, run: PulumiRun, started: number, namespaces: string[]) {
   return {
@@ -87,26 +80,38 @@ async function deployed(api: KubeApi, run: PulumiRun, started: number, namespace
   };
 }
 
-function devLifecycle(cluster: TestCluster) {
+function devLifecycle(cluster: TestCluster, grafanaPort: number) {
   const { api } = cluster;
   const t = new Timeline("dev");
   const project = PulumiProject.create(cluster, DEV.stack);
   const namespaces = [DEV.namespace, DEV.agents];
-  // The README's quickstart, `--yes` instead of the prompt; the Grafana password because there is no random provider here.
+  const secrets = previewSecrets(DEV.stack);
+  // The README's quickstart, `--yes` instead of the prompt; the secrets the program would generate because there is no random provider here.
   const up = t.step("pulumi stack select --create dev; pulumi up --stack dev", async () => {
     await project.selectStack(DEV.stack);
-    for (const [key, value] of Object.entries(previewSecrets(DEV.stack))) await project.configSet(DEV.stack, key, value, { secret: true });
+    for (const [key, value] of Object.entries(secrets)) await project.configSet(DEV.stack, key, value, { secret: true });
     const started = Date.now();
     const run = await project.run(["up", "--stack", DEV.stack, "--yes", "--non-interactive"]);
     return { ...(await deployed(api, run, started, namespaces)), claims: await claims(api, DEV.namespace) };
   });
   const noChanges = t.step("pulumi preview --expect-no-changes", () => project.run(["preview", "--stack", DEV.stack, "--expect-no-changes", "--diff", "--non-interactive"], { allowFailure: true }));
-  const ruleChange = t.step("an alert rule's `for` changes", () =>
-    previewAndApply(project, DEV.stack, api, namespaces, () => project.configSet(DEV.stack, setting("alerts.applicationDown.for"), "2m", { path: true })),
+  const verify = t.step("npm run verify -- --stack dev --context test-cluster, as a user with the rights README names", () =>
+    verifyAgainstCluster(cluster, { stack: DEV.stack, namespaces, grafanaPort, grafanaLogin: `admin:${secrets[setting("grafanaAdminPassword")]}` }),
   );
-  const grafanaChange = t.step("Grafana's root URL changes", () =>
-    previewAndApply(project, DEV.stack, api, namespaces, () => project.configSet(DEV.stack, setting("grafana.rootUrl"), "http://localhost:3001", { path: true })),
-  );
+  // Each change is previewed on its own; one `up` applies both (one command less on the longest chain).
+  const ruleChange = t.step("an alert rule's `for` changes (preview)", async () => {
+    const before = await podUids(api, namespaces);
+    await project.configSet(DEV.stack, setting("alerts.applicationDown.for"), "2m", { path: true });
+    return { before, changes: changes((await project.preview(DEV.stack)).steps) };
+  });
+  const grafanaChange = t.step("Grafana's root URL changes too (preview), then pulumi up", async () => {
+    const { before, changes: ruleChanges } = await ruleChange;
+    await project.configSet(DEV.stack, setting("grafana.rootUrl"), "http://localhost:3001", { path: true });
+    const both = changes((await project.preview(DEV.stack)).steps);
+    const started = Date.now();
+    const up = await project.up(DEV.stack);
+    return { changes: both.filter((c) => !ruleChanges.includes(c)), replacedPods: changedPods(before, await podUids(api, namespaces)), takenOver: takenOver(up.events, started) };
+  });
   const scaleUp = t.step("alertmanager.replicas 1 -> 3 and a storageClass for new claims", async () => {
     const before = await claims(api, DEV.namespace);
     await project.configSet(DEV.stack, setting("alertmanager.replicas"), "3", { path: true });
@@ -124,7 +129,8 @@ function devLifecycle(cluster: TestCluster) {
     const before = await claims(api, DEV.namespace);
     await project.configSet(DEV.stack, setting("prometheus.storageGi"), "6", { path: true });
     const preview = await project.run(["preview", "--stack", DEV.stack, "--non-interactive"], { allowFailure: true });
-    const up = await project.run(["up", "--stack", DEV.stack, "--yes", "--non-interactive"], { allowFailure: true });
+    // --skip-preview: the program runs as an update does, reading the class for real, and must still refuse before any change.
+    const up = await project.run(["up", "--stack", DEV.stack, "--yes", "--skip-preview", "--non-interactive"], { allowFailure: true });
     const after = await claims(api, DEV.namespace);
     await project.configSet(DEV.stack, setting("prometheus.storageGi"), "5", { path: true });
     return { preview, up, before, after };
@@ -138,7 +144,7 @@ function devLifecycle(cluster: TestCluster) {
     const claimsLeft = await Promise.all(namespaces.map((ns) => api.list(resourcePath("v1", "persistentvolumeclaims", ns))));
     return { run, objects, remaining, claimsLeft: claimsLeft.flat().map((c) => c.metadata.name) };
   });
-  return { timeline: t, project, up, noChanges, ruleChange, grafanaChange, scaleUp, scaleDown, growRefused, destroy };
+  return { timeline: t, project, secrets, up, noChanges, verify, ruleChange, grafanaChange, scaleUp, scaleDown, growRefused, destroy };
 }
 
 /** Distinctive values for prod's secrets, set with `pulumi config set --secret` (README "Secrets"). */
@@ -269,6 +275,8 @@ function accessChecks(cluster: TestCluster, prodCluster: TestCluster, stacksUp: 
 const explain = (run: PulumiRun) => `${run.command} (exit ${run.code}):\n${errorsOf(run.events).join("\n") || `${run.stdout.slice(-3000)}\n${run.stderr.slice(-3000)}`}`;
 
 clusterSuite("pulumi preview, up and destroy against a real API server (KWOK nodes)", () => {
+  /** A secret the dev stack was given (`observability:<key>`). */
+  const devSecret = (key: string) => dev.secrets[setting(key)];
   let cluster: TestCluster;
   let prodCluster: TestCluster;
   let dev: ReturnType<typeof devLifecycle>;
@@ -276,11 +284,16 @@ clusterSuite("pulumi preview, up and destroy against a real API server (KWOK nod
   let access: ReturnType<typeof accessChecks>;
 
   beforeAll(async () => {
-    const started = await Promise.allSettled([startTestCluster({ watchPid: process.pid }), startTestCluster({ watchPid: process.pid })]);
+    // KWOK forwards the Grafana pods' port to a stand-in Grafana here, for verify (verify-run.ts).
+    const grafanaPort = await freePort();
+    const started = await Promise.allSettled([
+      startTestCluster({ watchPid: process.pid, users: [VERIFY_USER], portForwards: [{ namespace: DEV.namespace, port: GRAFANA_PORT, to: grafanaPort }] }),
+      startTestCluster({ watchPid: process.pid }),
+    ]);
     [cluster, prodCluster] = started.map((s) => (s.status === "fulfilled" ? s.value : undefined!));
     for (const s of started) if (s.status === "rejected") throw s.reason;
     await deployApplication(cluster.api);
-    dev = devLifecycle(cluster);
+    dev = devLifecycle(cluster, grafanaPort);
     prod = prodLifecycle(prodCluster);
     access = accessChecks(cluster, prodCluster, Promise.all([dev.up, prod.up]));
   }, 120_000);
@@ -326,12 +339,12 @@ clusterSuite("pulumi preview, up and destroy against a real API server (KWOK nod
 
   describe("c. config changes reach the pods they should, and only those", () => {
     test(
-      "an alert rule change previews and applies as an update of the rules ConfigMap alone; no pod is replaced (Prometheus reloads)",
+      "an alert rule change previews as an update of the rules ConfigMap alone; applied, it replaces no Prometheus pod (Prometheus reloads)",
       async () => {
-        const result = await dev.ruleChange;
-        expect(result.changes).toEqual([expect.stringMatching(/^update kubernetes:core\/v1:ConfigMap prometheus-rules/)]);
-        expect(result.replacedPods).toEqual([]);
-        expect(result.takenOver).toEqual([]);
+        expect((await dev.ruleChange).changes).toEqual([expect.stringMatching(/^update kubernetes:core\/v1:ConfigMap prometheus-rules/)]);
+        const applied = await dev.grafanaChange;
+        expect(applied.replacedPods.filter((p) => !p.startsWith(`${DEV.namespace}/grafana-`))).toEqual([]);
+        expect(applied.takenOver).toEqual([]);
       },
       STEP_TIMEOUT,
     );
@@ -453,6 +466,34 @@ clusterSuite("pulumi preview, up and destroy against a real API server (KWOK nod
         expect(protectedObjects).toEqual(expect.arrayContaining([`Namespace /${PROD.namespace}`, `Namespace /${PROD.agents}`, `PersistentVolumeClaim ${PROD.namespace}/loki-data`]));
         expect(protectedObjects.every((o) => /^(Namespace|PersistentVolumeClaim) /.test(o))).toBe(true);
         expect(remaining.sort()).toEqual(protectedObjects.sort());
+      },
+      STEP_TIMEOUT,
+    );
+  });
+
+  describe("h. npm run verify through the real API server (KWOK as every kubelet)", () => {
+    test(
+      "as a user with the rights README names: the stack's pods, Secrets and ConfigMaps are read; Grafana's checks pass over pods/portforward with the admin login intact; every pod nothing answers for fails with the port-forward's error",
+      async () => {
+        const { code, checks, stderr, grafanaAuthorizations } = await dev.verify;
+        const table = checks.map((c) => `${c.status} ${c.service} ${c.check}: ${c.detail}`).join("\n");
+        expect(stderr).toContain(`verify: context test-cluster`);
+        expect(table).not.toMatch(/forbidden/i);
+        // The pods the stack runs, ready (KWOK), found by their labels.
+        expect(checks.filter((c) => c.check === "pods").map((c) => [c.service, c.status])).toEqual(expect.arrayContaining([["prometheus", "pass"], ["alertmanager", "pass"], ["loki", "pass"], ["log agent", "pass"]]));
+        // Grafana: reached through the API server and KWOK's kubelet leg, logged in with the password from its Secret.
+        expect(checks.filter((c) => c.service === "grafana").map((c) => [c.check, c.status])).toEqual([
+          ["health", "pass"],
+          ["datasources", "pass"],
+          ["dashboards", "pass"],
+        ]);
+        const admin = `Basic ${Buffer.from(`admin:${devSecret("grafanaAdminPassword")}`).toString("base64")}`;
+        expect(new Set(grafanaAuthorizations.filter(Boolean))).toEqual(new Set([admin]));
+        // Nothing listens behind the other pods: each of their HTTP checks fails with KWOK's answer, carried back by the API server.
+        const unreachable = checks.filter((c) => c.status === "fail");
+        expect(unreachable.length).toBeGreaterThan(3);
+        expect(unreachable.filter((c) => !/no forward found for port/.test(c.detail)).map((c) => `${c.service} ${c.check}: ${c.detail}`)).toEqual([]);
+        expect(code).toBe(1);
       },
       STEP_TIMEOUT,
     );

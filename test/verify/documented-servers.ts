@@ -32,8 +32,9 @@ abstract class DocumentedServer {
 
   protected abstract answer(method: string, url: URL, body: string, authorization?: string): [number, string, unknown];
 
-  async listen(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", () => resolve()));
+  /** On 127.0.0.1, at `port` (default: one the OS picks). */
+  async listen(port = 0): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(port, "127.0.0.1", () => resolve()));
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
