@@ -62,7 +62,8 @@ export function seriesBudget(settings: Pick<StackSettings, "prometheus">): numbe
   return Math.floor((memory * HEAD_MEMORY_SHARE) / BYTES_PER_HEAD_SERIES);
 }
 
-const bodySize = (samples: number) => `${Math.max(1, Math.ceil((samples * BYTES_PER_EXPOSED_SAMPLE) / 2 ** 20))}MB`;
+/** MiB, as Prometheus writes it back (units.Base2Bytes: it reads "MB" as MiB too, and reports it as "MiB"). */
+const bodySize = (samples: number) => `${Math.max(1, Math.ceil((samples * BYTES_PER_EXPOSED_SAMPLE) / 2 ** 20))}MiB`;
 
 /** The limits of the job labelled `job` (the app's static targets share the app's). */
 export function scrapeLimits(job: string, settings: LimitSettings): ScrapeLimitFields {
@@ -78,6 +79,6 @@ export function scrapeLimits(job: string, settings: LimitSettings): ScrapeLimitF
     label_limit: set.labelLimit ?? LABEL_LIMIT,
     label_name_length_limit: set.labelNameLengthLimit ?? LABEL_NAME_LENGTH_LIMIT,
     label_value_length_limit: set.labelValueLengthLimit ?? (isApp ? APP_LABEL_VALUE_LENGTH_LIMIT : LABEL_VALUE_LENGTH_LIMIT),
-    body_size_limit: set.bodySizeLimitMb !== undefined ? `${set.bodySizeLimitMb}MB` : bodySize(samples),
+    body_size_limit: set.bodySizeLimitMb !== undefined ? `${set.bodySizeLimitMb}MiB` : bodySize(samples),
   };
 }

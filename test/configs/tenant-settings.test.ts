@@ -53,7 +53,7 @@ describe("scrape limits", () => {
     const settings = parse({ prometheus: { scrapeLimits: { seriesBudget: 100_000 } } });
     const app = scrapeLimits("fastapi", settings);
     expect(app.sample_limit * app.target_limit).toBeLessThanOrEqual(50_000);
-    expect(app).toMatchObject({ target_limit: 50, sample_limit: 1000, label_limit: 64, label_value_length_limit: 1024, body_size_limit: "1MB" });
+    expect(app).toMatchObject({ target_limit: 50, sample_limit: 1000, label_limit: 64, label_value_length_limit: 1024, body_size_limit: "1MiB" });
     expect(scrapeLimits("node-exporter", settings).sample_limit).toBe(10_000);
     expect(scrapeLimits("kube-state-metrics", settings).sample_limit).toBe(50_000);
   });
@@ -61,7 +61,7 @@ describe("scrape limits", () => {
   test("a job's own settings win; more app targets mean fewer samples each", () => {
     const settings = parse({ prometheus: { scrapeLimits: { seriesBudget: 100_000, jobs: { fastapi: { targetLimit: 200 }, "node-exporter": { sampleLimit: 7, bodySizeLimitMb: 3 } } } } });
     expect(scrapeLimits("fastapi", settings)).toMatchObject({ target_limit: 200, sample_limit: 250 });
-    expect(scrapeLimits("node-exporter", settings)).toMatchObject({ sample_limit: 7, body_size_limit: "3MB" });
+    expect(scrapeLimits("node-exporter", settings)).toMatchObject({ sample_limit: 7, body_size_limit: "3MiB" });
   });
 
   test("limits for a job the stack does not have are refused, listing the jobs", () => {
@@ -95,7 +95,7 @@ describe("web passwords", () => {
   });
 
   test.each([
-    [" padded", "must not start or end with spaces or line breaks"],
+    [" padded", "must not begin or end with whitespace"],
     ["x".repeat(73), "must be at most 72 bytes"],
     ["tab\there", "must be one line without control characters"],
   ])("a password bcrypt or the clients would read differently is refused: %j", (value, message) => {

@@ -17,7 +17,7 @@ import { buildPrometheusConfig, commandLineFlags, prometheusSettingsFlags } from
 import { durationToMs, StackSettings } from "../../configs/settings";
 import { prometheusReplicaName } from "../../components/prometheus";
 import { describeWithPinnedBinaries } from "../helpers/binaries";
-import { startAlertmanagerCluster, StartedAlertmanager } from "../helpers/monitoring-processes";
+import { clientPasswordsDir, startAlertmanagerCluster, StartedAlertmanager } from "../helpers/monitoring-processes";
 import { freePort, ProcessGroup, sleep, waitFor } from "../helpers/processes";
 import { startPrometheusReplica, StartedReplica } from "../helpers/prometheus-replica";
 import { stackSettings } from "../helpers/stack-settings";
@@ -44,7 +44,12 @@ describeWithPinnedBinaries("Alertmanager 0.26+ reads the webhook URL from url_fi
     let groupIntervalMs: number;
 
     const startPrometheusPair = () => {
-      const config = buildPrometheusConfig({ settings, targets: { alertmanager: { kind: "static", targets: alertmanagers.map((a) => a.address) } }, discoverAppPods: false });
+      const config = buildPrometheusConfig({
+        settings,
+        targets: { alertmanager: { kind: "static", targets: alertmanagers.map((a) => a.address) } },
+        discoverAppPods: false,
+        secretsDir: clientPasswordsDir(processes),
+      });
       const flags = commandLineFlags(prometheusSettingsFlags(settings));
       return Promise.all([0, 1].map((i) => startPrometheusReplica(processes, config, buildAlertRules({ settings }), prometheusReplicaName(i), flags)));
     };
@@ -59,6 +64,9 @@ describeWithPinnedBinaries("Alertmanager 0.26+ reads the webhook URL from url_fi
             app: { scrapeInterval: "1s" },
             alertmanager: { groupWait: "1s", groupInterval: "1s", heartbeat: { interval: "3s" }, smtp: { smarthost: `127.0.0.1:${closedSmtpPort}`, requireTls: false } },
             alerts: { rateWindow: "10s" },
+            // A loopback stack: a few thousand series scraped every second, no probes of the internet.
+            capacity: { activeSeries: 2000 },
+            probes: [],
           },
           ["heartbeatUrl"],
         );

@@ -28,7 +28,7 @@ const EVERYTHING_OFF = [
 
 const EVERY_DESTINATION = {
   set: [
-    `app={"staticTargets":["203.0.113.5:9100","[fd00::5]:9100","metrics.example.com.:9200"],"metricsPath":"/api/metrics;v=1"}`,
+    `app={"namespaces":["trading"],"staticTargets":["203.0.113.5:9100","[fd00::5]:9100","metrics.example.com.:9200"],"metricsPath":"/api/metrics;v=1"}`,
     `exporters={"redis":"redis-exporter.db:9121","postgres":"pg.data.svc.cluster.local:9187"}`,
     `alertmanager={"smtp":{"smarthost":"192.0.2.25:2525","from":"\\"Acme, Inc.\\" <alerts@example.com>"},"slack":{"enabled":true},"discord":{"enabled":true}}`,
     "mailCatcher.enabled=false",

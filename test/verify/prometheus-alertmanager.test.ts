@@ -13,15 +13,17 @@ import { buildAlertRules } from "../../configs/alert-rules";
 import { buildPrometheusConfig, commandLineFlags, PrometheusConfig, prometheusSettingsFlags, RULES_DIR } from "../../configs/prometheus";
 import { RuleFile } from "../../configs/rule-builder";
 import { StackSettings } from "../../configs/settings";
+import { CLIENT_SECRET_KEYS, STACK_WEB_USER } from "../../configs/web-auth";
 import { toYaml } from "../../configs/yaml";
 import { ALERTMANAGER_CONFIG_MAP, AlertmanagerStatus, evaluateConfig } from "../../scripts/verify/alertmanager-checks";
+import { WEB_CLIENT_SECRETS } from "../../scripts/verify/credentials";
 import { DirectTransport } from "../../scripts/verify/direct-transport";
 import { CheckResult, VerifyContext } from "../../scripts/verify/model";
 import { evaluateLoadedConfig, evaluateRetention, PROMETHEUS_CONFIG_MAP, PROMETHEUS_RULES_MAP } from "../../scripts/verify/prometheus-checks";
 import { passed, runChecks } from "../../scripts/verify/run";
 import { HeartbeatSink, SlackSink, SmtpSink } from "../e2e/notification-sinks";
 import { binary, describeWithPinnedBinaries } from "../helpers/binaries";
-import { startAlertmanagerCluster, StartedAlertmanager } from "../helpers/monitoring-processes";
+import { clientPasswordsDir, STACK_USER_AUTH, startAlertmanagerCluster, StartedAlertmanager, TEST_WEB_PASSWORD, writeWebConfig } from "../helpers/monitoring-processes";
 import { freePort, ProcessGroup, waitFor } from "../helpers/processes";
 import { stackSettings } from "../helpers/stack-settings";
 import { FakeCluster } from "./fake-cluster";
@@ -67,6 +69,9 @@ async function startWorld(processes: ProcessGroup, options: { broken: boolean })
       // A down target: a Redis exporter nobody runs.
       exporters: options.broken ? { redis: `127.0.0.1:${closedPort}` } : {},
       alerts: { rateWindow: "10s" },
+      // A loopback stack: a few thousand series scraped every second, no probes of the internet.
+      capacity: { activeSeries: 2000 },
+      probes: [],
       grafana: { enabled: false },
       loki: { enabled: false },
       logAgent: "none",
@@ -90,7 +95,12 @@ async function startWorld(processes: ProcessGroup, options: { broken: boolean })
     : await startAlertmanagerCluster(processes, alertmanagerConfig, 2);
 
   const prometheusPort = await freePort();
-  const built = buildPrometheusConfig({ settings, targets: { alertmanager: { kind: "static", targets: alertmanagers.map((a) => a.address) } }, discoverAppPods: false });
+  const built = buildPrometheusConfig({
+    settings,
+    targets: { alertmanager: { kind: "static", targets: alertmanagers.map((a) => a.address) } },
+    discoverAppPods: false,
+    secretsDir: clientPasswordsDir(processes),
+  });
   // Prometheus scrapes itself at localhost:9090 in the pod; here it listens elsewhere.
   const prometheusConfig: PrometheusConfig = {
     ...built,
@@ -109,13 +119,18 @@ async function startWorld(processes: ProcessGroup, options: { broken: boolean })
     `--config.file=${path.join(dir, "prometheus.yml")}`,
     `--storage.tsdb.path=${path.join(dir, "data")}`,
     `--web.listen-address=127.0.0.1:${prometheusPort}`,
+    `--web.config.file=${writeWebConfig(processes, "prometheus")}`,
     ...commandLineFlags(prometheusSettingsFlags(settings)),
   ]);
   const prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
-  await waitFor("Prometheus ready", async () => ((await fetch(`${prometheusUrl}/-/ready`).catch(() => undefined))?.ok ? true : undefined), 30_000, () => prometheus.logs());
+  await waitFor("Prometheus ready", async () => ((await fetch(`${prometheusUrl}/-/ready`, { headers: STACK_USER_AUTH }).catch(() => undefined))?.ok ? true : undefined), 30_000, () => prometheus.logs());
 
   const cluster = new FakeCluster().addPod(NS, "prometheus-7d9f", "prometheus");
   alertmanagers.forEach((_, i) => cluster.addPod(NS, `alertmanager-${i}`, "alertmanager"));
+  // The client credentials the stack keeps for verify, as components/web-auth.ts writes them.
+  for (const server of ["prometheus", "alertmanager"] as const) {
+    cluster.secrets.set(`${NS}/${WEB_CLIENT_SECRETS[server]}`, { labels: {}, data: { [CLIENT_SECRET_KEYS.username]: STACK_WEB_USER, [CLIENT_SECRET_KEYS.password]: TEST_WEB_PASSWORD } });
+  }
   cluster.configMaps.set(`${NS}/${PROMETHEUS_CONFIG_MAP}`, { "prometheus.yml": toYaml(prometheusConfig) });
   cluster.configMaps.set(`${NS}/${PROMETHEUS_RULES_MAP}`, { "alerts.yml": toYaml(rules) });
   cluster.configMaps.set(`${NS}/${ALERTMANAGER_CONFIG_MAP}`, { "alertmanager.yml": toYaml(alertmanagerConfig) });
@@ -141,8 +156,8 @@ async function settled(world: World, processes: ProcessGroup): Promise<void> {
   await waitFor(
     "every rule group evaluated and every target scraped",
     async () => {
-      const rules = (await (await fetch(`${world.prometheusUrl}/api/v1/rules`)).json()) as { data: { groups: { lastEvaluation: string }[] } };
-      const targets = (await (await fetch(`${world.prometheusUrl}/api/v1/targets`)).json()) as { data: { activeTargets: { health: string }[] } };
+      const rules = (await (await fetch(`${world.prometheusUrl}/api/v1/rules`, { headers: STACK_USER_AUTH })).json()) as { data: { groups: { lastEvaluation: string }[] } };
+      const targets = (await (await fetch(`${world.prometheusUrl}/api/v1/targets`, { headers: STACK_USER_AUTH })).json()) as { data: { activeTargets: { health: string }[] } };
       return rules.data.groups.every((g) => !g.lastEvaluation.startsWith("0001")) && targets.data.activeTargets.every((t) => t.health !== "unknown") ? true : undefined;
     },
     30_000,
@@ -205,15 +220,15 @@ describeWithPinnedBinaries("the deployed Prometheus 3.14 and Alertmanager 0.34 A
     });
 
     test("the config check fails for a config Prometheus did not load, naming the difference", async () => {
-      const loaded = ((await (await fetch(`${world.prometheusUrl}/api/v1/status/config`)).json()) as { data: { yaml: string } }).data.yaml;
-      const flags = ((await (await fetch(`${world.prometheusUrl}/api/v1/status/flags`)).json()) as { data: Record<string, string> }).data;
+      const loaded = ((await (await fetch(`${world.prometheusUrl}/api/v1/status/config`, { headers: STACK_USER_AUTH })).json()) as { data: { yaml: string } }).data.yaml;
+      const flags = ((await (await fetch(`${world.prometheusUrl}/api/v1/status/flags`, { headers: STACK_USER_AUTH })).json()) as { data: Record<string, string> }).data;
       const deployed = toYaml({ ...world.prometheusConfig, global: { ...world.prometheusConfig.global, scrape_interval: "30s" } });
       expect(evaluateLoadedConfig("p", deployed, loaded, flags["config.file"])).toMatchObject({ status: "fail", detail: '1 differences: global.scrape_interval: "1s" loaded, "30s" rendered' });
       expect(evaluateLoadedConfig("p", toYaml(world.prometheusConfig), loaded, flags["config.file"]).status).toBe("pass");
     });
 
     test("the Alertmanager config check fails for a file it did not load, naming the difference", async () => {
-      const status = (await (await fetch(`${world.alertmanagers[0].url}/api/v2/status`)).json()) as AlertmanagerStatus;
+      const status = (await (await fetch(`${world.alertmanagers[0].url}/api/v2/status`, { headers: STACK_USER_AUTH })).json()) as AlertmanagerStatus;
       const deployed = (await world.cluster.configMap(NS, ALERTMANAGER_CONFIG_MAP))!["alertmanager.yml"];
       expect(evaluateConfig("a", deployed, status).status).toBe("pass");
       const changed = deployed.replace("repeat_interval: 12h", "repeat_interval: 4h");
@@ -221,9 +236,9 @@ describeWithPinnedBinaries("the deployed Prometheus 3.14 and Alertmanager 0.34 A
     });
 
     test("the retention check fails when the running flags are not the settings'", async () => {
-      const flags = ((await (await fetch(`${world.prometheusUrl}/api/v1/status/flags`)).json()) as { data: Record<string, string> }).data;
-      const runtime = ((await (await fetch(`${world.prometheusUrl}/api/v1/status/runtimeinfo`)).json()) as { data: { storageRetention: string } }).data;
-      const other = stackSettings("prod", { prometheus: { retention: "90d", alertResendDelay: "1s", evaluationInterval: "1s" } });
+      const flags = ((await (await fetch(`${world.prometheusUrl}/api/v1/status/flags`, { headers: STACK_USER_AUTH })).json()) as { data: Record<string, string> }).data;
+      const runtime = ((await (await fetch(`${world.prometheusUrl}/api/v1/status/runtimeinfo`, { headers: STACK_USER_AUTH })).json()) as { data: { storageRetention: string } }).data;
+      const other = stackSettings("prod", { prometheus: { retention: "90d", alertResendDelay: "1s", evaluationInterval: "1s" }, capacity: { activeSeries: 2000 } });
       const result = evaluateRetention("p", other, flags, runtime);
       expect(result.status).toBe("fail");
       expect(result.detail).toContain("--storage.tsdb.retention.time=30d, settings say 90d");
@@ -239,7 +254,7 @@ describeWithPinnedBinaries("the deployed Prometheus 3.14 and Alertmanager 0.34 A
         world = await startWorld(processes, { broken: true });
         await settled(world, processes);
         // A failed webhook notification is counted once Alertmanager gives up retrying (its 10s minimum timeout).
-        await waitFor("a failed heartbeat", async () => ((await (await fetch(`${world.alertmanagers[0].url}/metrics`)).text()).match(/alertmanager_notifications_failed_total\{[^}]*integration="webhook"[^}]*\} [1-9]/) ? true : undefined), 60_000, () => processes.logs());
+        await waitFor("a failed heartbeat", async () => ((await (await fetch(`${world.alertmanagers[0].url}/metrics`, { headers: STACK_USER_AUTH })).text()).match(/alertmanager_notifications_failed_total\{[^}]*integration="webhook"[^}]*\} [1-9]/) ? true : undefined), 60_000, () => processes.logs());
         results = byCheck(await runChecks(contextFor(world, []), { sendTestAlert: true }));
       }), 200_000);
     afterAll(() => processes.stopAll());
