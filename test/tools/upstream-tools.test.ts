@@ -79,7 +79,8 @@ describe("the test-only tools match the SDKs the program is written against (pac
     // A bump of @pulumi/kubernetes must revisit what differs (README "Tested against a real control plane").
     expect(locked("@pulumi/kubernetes")).toBe(TEST_TOOLS.kubernetesProvider.sdkExpects);
     expect(versionOlderThan(TEST_TOOLS.kubernetesProvider.version, TEST_TOOLS.kubernetesProvider.sdkExpects)).toBe(true);
-    const plugin = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "node_modules/@pulumi/kubernetes/package.json"), "utf8")).pulumi;
+    // The plugin version the SDK asks the engine for, as its package declares it.
+    const plugin = JSON.parse(fs.readFileSync(require.resolve("@pulumi/kubernetes/package.json"), "utf8")).pulumi;
     expect(plugin).toEqual(expect.objectContaining({ resource: true, name: "kubernetes", version: TEST_TOOLS.kubernetesProvider.sdkExpects }));
   });
 
