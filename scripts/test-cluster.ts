@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PROJECT_ROOT, UPSTREAM_BIN } from "./upstream-tools-plan";
-import { PulumiError, PulumiProject } from "../test/helpers/pulumi-cli";
+import { languageHostWrapper, PulumiError, PulumiProject } from "../test/helpers/pulumi-cli";
 import { previewSecrets } from "../test/helpers/stack-secrets";
 import { attachTestCluster, runningGroups, startTestCluster, stopTestCluster } from "../test/helpers/test-cluster";
 
@@ -33,10 +33,12 @@ async function start(): Promise<void> {
   const cluster = await startTestCluster();
   fs.writeFileSync(POINTER, JSON.stringify({ dir: cluster.dir }));
   console.log(`test cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${cluster.server} (folder ${cluster.dir})`);
+  // The pinned v3.68 language host reads Pulumi.yaml's `typescript: false` only as a flag: a wrapper adds it.
+  const wrappers = languageHostWrapper(cluster.dir);
   console.log("Use it (the pinned pulumi, provider and language host come first on PATH):");
   console.log(`  export KUBECONFIG=${cluster.kubeconfig}`);
-  console.log(`  export PATH=${UPSTREAM_BIN}:$PATH PULUMI_SKIP_UPDATE_CHECK=1 PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true`);
-  console.log("Pulumi.yaml sets `typescript: false`, which the pinned v3.68 language host reads only as a flag: tests wrap it (test/helpers/pulumi-cli.ts).");
+  console.log(`  export PATH=${wrappers}:${UPSTREAM_BIN}:$PATH PULUMI_SKIP_UPDATE_CHECK=1 PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true`);
+  console.log("Set the secrets the program would generate first (no random provider here): README \"Tested against a real control plane\".");
   console.log("Stop it with: npm run test-cluster -- stop");
 }
 

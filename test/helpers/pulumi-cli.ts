@@ -87,6 +87,18 @@ export class PulumiError extends Error {
   }
 }
 
+/**
+ * A folder holding `pulumi-language-nodejs`, a wrapper that starts the pinned one with
+ * `-typescript=false`: the v3.68 language host reads Pulumi.yaml's `runtime.options` only from flags
+ * (TEST_TOOLS.languageNodejs). Put it first on PATH.
+ */
+export function languageHostWrapper(root: string): string {
+  const wrappers = path.join(root, "wrappers");
+  fs.mkdirSync(wrappers, { recursive: true });
+  fs.writeFileSync(path.join(wrappers, "pulumi-language-nodejs"), `#!/bin/sh\nexec "${path.join(UPSTREAM_BIN, "pulumi-language-nodejs")}" -typescript=false "$@"\n`, { mode: 0o755 });
+  return wrappers;
+}
+
 function copyProject(from: string, to: string): void {
   fs.mkdirSync(to, { recursive: true });
   for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
@@ -114,10 +126,7 @@ export class PulumiProject {
   private constructor(readonly cluster: TestCluster, root: string) {
     this.dir = path.join(root, "project");
     copyProject(PROJECT_ROOT, this.dir);
-    // The v3.68 language host reads Pulumi.yaml's `runtime.options` only from flags (TEST_TOOLS.languageNodejs).
-    const wrappers = path.join(root, "wrappers");
-    fs.mkdirSync(wrappers);
-    fs.writeFileSync(path.join(wrappers, "pulumi-language-nodejs"), `#!/bin/sh\nexec "${path.join(UPSTREAM_BIN, "pulumi-language-nodejs")}" -typescript=false "$@"\n`, { mode: 0o755 });
+    const wrappers = languageHostWrapper(root);
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const key of Object.keys(env)) if (key.startsWith("PULUMI_")) delete env[key];
     this.env = {
