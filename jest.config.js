@@ -5,4 +5,13 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", {}] },
   testTimeout: 60000,
+  // One folder per run for what files share (a render per set of options: test/helpers/run-cache.ts).
+  globalSetup: "<rootDir>/test/helpers/suite-setup.ts",
+  globalTeardown: "<rootDir>/test/helpers/suite-teardown.ts",
+  // Long files first, the real-control-plane run before all (test/helpers/suite-sequencer.js).
+  testSequencer: "<rootDir>/test/helpers/suite-sequencer.js",
+  // jest's default on 2 cores is a single worker, running every file in turn. Many files spend much
+  // of their time waiting on a child process (a render, promtool, a server): three workers keep
+  // both cores busy, also while one of them runs a long file.
+  maxWorkers: "150%",
 };

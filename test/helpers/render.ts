@@ -5,6 +5,7 @@ import * as path from "path";
 import { promisify } from "util";
 import { parseAllDocuments } from "yaml";
 import { PROJECT_ROOT } from "../../scripts/offline";
+import { runFolder, sharedFolder } from "./run-cache";
 
 export interface RenderResult {
   dir: string;
@@ -26,11 +27,21 @@ const cache = new Map<string, Promise<RenderResult>>();
 
 /**
  * Renders a stack in a child process, exactly as `npm run render` does (Pulumi's runtime is global
- * state, so one process runs the program once). Results are cached per options within a test file.
+ * state, so one process runs the program once). Within a test file a result is kept per options;
+ * across the files of one jest run it is shared through the run's folder (run-cache.ts), so each
+ * set of options renders once per run. A result is read-only: nothing may write into its `dir`.
  */
 export function render(options: RenderOptions): Promise<RenderResult> {
   const key = JSON.stringify(options);
-  if (!cache.has(key)) cache.set(key, runRender(options));
+  if (!cache.has(key)) {
+    const shared = runFolder("renders");
+    cache.set(
+      key,
+      shared
+        ? sharedFolder(shared, key, (target) => renderInto(options, target)).then(loadRender)
+        : renderInto(options, fs.mkdtempSync(path.join(os.tmpdir(), `render-${options.stack}-`))).then(loadRender),
+    );
+  }
   return cache.get(key)!;
 }
 
@@ -46,14 +57,14 @@ export async function runRenderCommand(args: string[]): Promise<{ code: number; 
   }
 }
 
-async function runRender(options: RenderOptions): Promise<RenderResult> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `render-${options.stack}-`));
+/** Runs `npm run render` into `dir`, which it creates whole (or replaces, if empty). */
+async function renderInto(options: RenderOptions, dir: string): Promise<string> {
   const args = ["--stack", options.stack, "--out", dir];
   for (const s of options.set ?? []) args.push("--set", s);
   for (const s of options.setSecret ?? []) args.push("--set-secret", s);
   const result = await runRenderCommand(args);
   if (result.code !== 0) throw new Error(`render ${args.join(" ")} failed:\n${result.stderr}`);
-  return loadRender(dir);
+  return dir;
 }
 
 export function loadRender(dir: string): RenderResult {
