@@ -1,3 +1,5 @@
+const os = require("os");
+
 /** Tests are TypeScript, compiled by ts-jest without type-checking: `npm test` runs `tsc` first. */
 module.exports = {
   testEnvironment: "node",
@@ -11,7 +13,8 @@ module.exports = {
   // Long files first, the real-control-plane run before all (test/helpers/suite-sequencer.js).
   testSequencer: "<rootDir>/test/helpers/suite-sequencer.js",
   // jest's default on 2 cores is a single worker, running every file in turn. Many files spend much
-  // of their time waiting on a child process (a render, promtool, a server): three workers keep
-  // both cores busy, also while one of them runs a long file.
-  maxWorkers: "150%",
+  // of their time waiting on a child process (a render, promtool, a server): one and a half workers
+  // per core (3 on 2) keep the cores busy, also while one of them runs a long file. (jest reads a
+  // percentage above 100% as a number of workers, so it is counted here.)
+  maxWorkers: Math.ceil(os.availableParallelism() * 1.5),
 };
