@@ -10,12 +10,27 @@ import { parse } from "yaml";
 import { configDifferences } from "./config-compare";
 import { webClientHeaders } from "./credentials";
 import { parseMetrics, Sample, sumOf } from "./metrics-text";
-import { CheckResult, fail, getJson, guarded, pass, PodPort, podsReady, skip, VerifyContext } from "./model";
+import { CheckResult, ClusterReader, fail, getJson, guarded, pass, PodPort, podsReady, skip, VerifyContext } from "./model";
 import { queryPrometheus } from "./prometheus-checks";
 
 const SERVICE = "alertmanager";
 export const ALERTMANAGER_PODS = { "app.kubernetes.io/name": "alertmanager" };
-export const ALERTMANAGER_CONFIG_MAP = "alertmanager-config";
+/**
+ * Alertmanager's ConfigMap is auto-named (`alertmanager-config-<suffix>`) and immutable: a change
+ * replaces it and rolls the pods (components/alertmanager.ts). Pulumi deletes the old one when the
+ * update ends, so more than one means an update is still running or failed.
+ */
+export const ALERTMANAGER_CONFIG_MAP_PREFIX = "alertmanager-config-";
+const ALERTMANAGER_CONFIG_FILE = "alertmanager.yml";
+
+/** The alertmanager.yml `pulumi up` deployed; undefined unless exactly one ConfigMap holds it. */
+export async function deployedAlertmanagerConfig(cluster: ClusterReader, namespace: string): Promise<string | undefined> {
+  const files = Object.values(await cluster.configMapsNamed(namespace, ALERTMANAGER_CONFIG_MAP_PREFIX)).flatMap((data) => data[ALERTMANAGER_CONFIG_FILE] ?? []);
+  return files.length === 1 ? files[0] : undefined;
+}
+
+/** What evaluateConfig and the test alert say when deployedAlertmanagerConfig finds none. */
+export const NO_DEPLOYED_CONFIG = `no single ConfigMap ${ALERTMANAGER_CONFIG_MAP_PREFIX}* holding ${ALERTMANAGER_CONFIG_FILE} (none: not deployed; two: an update is running or failed)`;
 
 export interface AlertmanagerStatus {
   cluster: { status: string; peers?: { name: string; address: string }[] | null };
@@ -42,14 +57,14 @@ export function evaluateCluster(pod: string, replicas: number, status: Alertmana
 /** Alertmanager reports its loaded config marshalled again (defaults filled in): it must hold everything of the deployed file. */
 export function evaluateConfig(pod: string, rendered: string | undefined, status: AlertmanagerStatus): CheckResult {
   const check = `config (${pod})`;
-  if (rendered === undefined) return fail(SERVICE, check, `ConfigMap ${ALERTMANAGER_CONFIG_MAP} not found`, "run pulumi up");
+  if (rendered === undefined) return fail(SERVICE, check, NO_DEPLOYED_CONFIG, "run pulumi up");
   const differences = configDifferences(parse(rendered), parse(status.config.original), { configDir: "/" });
   if (differences.length === 0) return pass(SERVICE, check, "the loaded config is the rendered one");
   return fail(
     SERVICE,
     check,
     `${differences.length} differences: ${differences.slice(0, 5).join("; ")}${differences.length > 5 ? "; …" : ""}`,
-    "see the config-reloader container's logs and alertmanager_config_last_reload_successful: Alertmanager keeps its last good config when a reload fails",
+    "a config change replaces the ConfigMap and rolls the pods one by one: see `kubectl rollout status statefulset/alertmanager` and the pod's logs",
   );
 }
 
@@ -106,7 +121,7 @@ export async function checkAlertmanager(ctx: VerifyContext): Promise<CheckResult
   const ready = pods.filter((p) => p.ready);
   const results: CheckResult[] = [podsReady(SERVICE, "alertmanager", namespace, replicas, pods)];
   const headers = await webClientHeaders(cluster, namespace, "alertmanager");
-  const rendered = (await cluster.configMap(namespace, ALERTMANAGER_CONFIG_MAP))?.["alertmanager.yml"];
+  const rendered = await deployedAlertmanagerConfig(cluster, namespace);
   const metrics: Sample[] = [];
   for (const pod of ready) {
     ctx.progress(`alertmanager ${pod.name}`);

@@ -125,7 +125,7 @@ export function evaluateLoadedConfig(pod: string, rendered: string, loaded: stri
     SERVICE,
     check,
     `${differences.length} differences: ${differences.slice(0, 5).join("; ")}${differences.length > 5 ? "; …" : ""}`,
-    "Prometheus did not load the deployed ConfigMap: see the config-reloader container's logs and prometheus_config_last_reload_successful",
+    "Prometheus did not load the deployed ConfigMap: it re-reads its files every 30s (--config.auto-reload); see its logs and prometheus_config_last_reload_successful",
   );
 }
 

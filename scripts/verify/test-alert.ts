@@ -9,7 +9,7 @@ import { parse } from "yaml";
 import { ALERTMANAGER_PORT, AlertmanagerConfig, Receiver } from "../../configs/alertmanager";
 import { HEARTBEAT_RECEIVER, NULL_RECEIVER } from "../../configs/dead-mans-switch";
 import { TEST_ALERT, TEST_RECEIVER_LABEL, TEST_RUN_LABEL } from "../../configs/test-alerts";
-import { ALERTMANAGER_CONFIG_MAP, ALERTMANAGER_PODS, notificationCounters } from "./alertmanager-checks";
+import { ALERTMANAGER_PODS, deployedAlertmanagerConfig, NO_DEPLOYED_CONFIG, notificationCounters } from "./alertmanager-checks";
 import { webClientHeaders } from "./credentials";
 import { parseMetrics } from "./metrics-text";
 import { CheckResult, fail, pass, PodPort, reason, skip, Transport, VerifyContext } from "./model";
@@ -48,8 +48,8 @@ export async function sendTestAlerts(ctx: VerifyContext): Promise<CheckResult[]>
   const { cluster, transport, namespace, settings } = ctx;
   if (!settings.alertmanager.enabled) return [skip(SERVICE, "receivers", "Alertmanager is off")];
   const pod = (await cluster.pods(namespace, ALERTMANAGER_PODS)).find((p) => p.ready);
-  const rendered = (await cluster.configMap(namespace, ALERTMANAGER_CONFIG_MAP))?.["alertmanager.yml"];
-  if (!pod || !rendered) return [fail(SERVICE, "receivers", !pod ? "no ready Alertmanager pod" : `ConfigMap ${ALERTMANAGER_CONFIG_MAP} not found`, "see the Alertmanager checks above")];
+  const rendered = await deployedAlertmanagerConfig(cluster, namespace);
+  if (!pod || !rendered) return [fail(SERVICE, "receivers", !pod ? "no ready Alertmanager pod" : NO_DEPLOYED_CONFIG, "see the Alertmanager checks above")];
   const target: PodPort = { namespace, pod: pod.name, port: ALERTMANAGER_PORT };
   const headers = await webClientHeaders(cluster, namespace, "alertmanager");
   const counters = async () => {

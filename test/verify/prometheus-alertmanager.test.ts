@@ -15,7 +15,7 @@ import { RuleFile } from "../../configs/rule-builder";
 import { StackSettings } from "../../configs/settings";
 import { CLIENT_SECRET_KEYS, STACK_WEB_USER } from "../../configs/web-auth";
 import { toYaml } from "../../configs/yaml";
-import { ALERTMANAGER_CONFIG_MAP, AlertmanagerStatus, evaluateConfig } from "../../scripts/verify/alertmanager-checks";
+import { ALERTMANAGER_CONFIG_MAP_PREFIX, AlertmanagerStatus, deployedAlertmanagerConfig, evaluateConfig } from "../../scripts/verify/alertmanager-checks";
 import { WEB_CLIENT_SECRETS } from "../../scripts/verify/credentials";
 import { DirectTransport } from "../../scripts/verify/direct-transport";
 import { CheckResult, VerifyContext } from "../../scripts/verify/model";
@@ -133,7 +133,8 @@ async function startWorld(processes: ProcessGroup, options: { broken: boolean })
   }
   cluster.configMaps.set(`${NS}/${PROMETHEUS_CONFIG_MAP}`, { "prometheus.yml": toYaml(prometheusConfig) });
   cluster.configMaps.set(`${NS}/${PROMETHEUS_RULES_MAP}`, { "alerts.yml": toYaml(rules) });
-  cluster.configMaps.set(`${NS}/${ALERTMANAGER_CONFIG_MAP}`, { "alertmanager.yml": toYaml(alertmanagerConfig) });
+  // Auto-named by Pulumi, as components/alertmanager.ts deploys it.
+  cluster.configMaps.set(`${NS}/${ALERTMANAGER_CONFIG_MAP_PREFIX}1f2e3d4c`, { "alertmanager.yml": toYaml(alertmanagerConfig) });
   const urls = new Map<string, string>([["prometheus-7d9f", prometheusUrl], ...alertmanagers.map((a, i) => [`alertmanager-${i}`, a.url] as [string, string])]);
   return { settings, cluster, urls, prometheusConfig, prometheusUrl, alertmanagers, heartbeat };
 }
@@ -229,7 +230,7 @@ describeWithPinnedBinaries("the deployed Prometheus 3.14 and Alertmanager 0.34 A
 
     test("the Alertmanager config check fails for a file it did not load, naming the difference", async () => {
       const status = (await (await fetch(`${world.alertmanagers[0].url}/api/v2/status`, { headers: STACK_USER_AUTH })).json()) as AlertmanagerStatus;
-      const deployed = (await world.cluster.configMap(NS, ALERTMANAGER_CONFIG_MAP))!["alertmanager.yml"];
+      const deployed = (await deployedAlertmanagerConfig(world.cluster, NS))!;
       expect(evaluateConfig("a", deployed, status).status).toBe("pass");
       const changed = deployed.replace("repeat_interval: 12h", "repeat_interval: 4h");
       expect(evaluateConfig("a", changed, status)).toMatchObject({ status: "fail", detail: '1 differences: route.repeat_interval: "12h" loaded, "4h" rendered' });
